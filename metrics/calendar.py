@@ -1,0 +1,438 @@
+"""Business time: working calendars, local-time rules and a vectorised working-time clock.
+
+All instants are float64 seconds since the Unix epoch (UTC), NaN for "no value": exact to the
+second for any date we meet, and numpy does the arithmetic for millions of tickets at once.
+
+The clock precomputes, per calendar, the working intervals as UTC instants and the working time
+accumulated before each one, W. Then business(a, b) = W(b) - W(a), and due(a, n) inverts W.
+Both lookups go through hour-wide bucket tables, so a query costs a few array gathers instead of
+a binary search.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_lib
+import numpy as np
+
+DAY_S = 86_400
+BUCKET_S = 3_600  # width of the lookup buckets, in real seconds and in working seconds
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """When a team works: timezone, working weekdays, daily hours, holidays and exceptions."""
+
+    timezone: str = "Europe/Moscow"
+    workdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0
+    hours: tuple[tuple[int, int], ...] = ((9 * 60, 18 * 60),)  # minutes after local midnight
+    holidays: str = "RU"  # country code for the `holidays` package, "" for none
+    extra_holidays: frozenset[date] = field(default_factory=frozenset)
+    extra_workdays: frozenset[date] = field(default_factory=frozenset)
+
+    def in_timezone(self, timezone: str) -> CalendarSpec:
+        """The same working pattern, observed in another timezone."""
+        return replace(self, timezone=timezone)
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, object]) -> CalendarSpec:
+        """A calendar from its `[calendars.NAME]` TOML table (validated, readable errors)."""
+        timezone = str(table["timezone"])
+        ZoneInfo(timezone)  # raises for an unknown zone
+        workdays = tuple(sorted({parse_weekday(str(day)) for day in _as_list(table["workdays"])}))
+        hours = parse_hours([str(span) for span in _as_list(table["hours"])])
+        return cls(
+            timezone=timezone,
+            workdays=workdays,
+            hours=hours,
+            holidays=str(table.get("holidays", "") or ""),
+            extra_holidays=frozenset(_as_date(d) for d in _as_list(table.get("extra_holidays", []))),
+            extra_workdays=frozenset(_as_date(d) for d in _as_list(table.get("extra_workdays", []))),
+        )
+
+    def to_table(self) -> dict[str, object]:
+        """The inverse of `from_table`, for writing the config in force."""
+        return {
+            "timezone": self.timezone,
+            "workdays": [WEEKDAYS[d] for d in self.workdays],
+            "hours": [f"{_hhmm(s)}-{_hhmm(e)}" for s, e in self.hours],
+            "holidays": self.holidays,
+            "extra_holidays": sorted(d.isoformat() for d in self.extra_holidays),
+            "extra_workdays": sorted(d.isoformat() for d in self.extra_workdays),
+        }
+
+
+def _as_list(value: object) -> list[object]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise ValueError(f"expected a list, got {value!r}")
+    return list(value)
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def parse_weekday(name: str) -> int:
+    """'mon' -> 0 … 'sun' -> 6; full English names work too."""
+    key = name.strip().lower()[:3]
+    if key not in WEEKDAYS:
+        raise ValueError(f"unknown weekday {name!r}; use one of {', '.join(WEEKDAYS)}")
+    return WEEKDAYS.index(key)
+
+
+def parse_hours(spans: Sequence[str]) -> tuple[tuple[int, int], ...]:
+    """['09:00-13:00', '14:00-18:00'] -> ((540, 780), (840, 1080)); '24:00' may end a span."""
+    parsed = []
+    for span in spans:
+        try:
+            start_text, end_text = span.split("-")
+            start, end = _minutes(start_text), _minutes(end_text)
+        except ValueError as error:
+            raise ValueError(f"working hours {span!r}: expected 'HH:MM-HH:MM' ({error})") from None
+        if not 0 <= start < end <= 24 * 60:
+            raise ValueError(f"working hours {span!r}: must start before it ends, within one day")
+        parsed.append((start, end))
+    parsed.sort()
+    for (_, end), (start, _) in zip(parsed, parsed[1:], strict=False):
+        if start < end:
+            raise ValueError(f"working hours {list(spans)!r} overlap")
+    return tuple(parsed)
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.strip().split(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError(f"{text!r} is not HH:MM")
+    value = int(hours) * 60 + int(minutes)
+    if int(minutes) >= 60 or value > 24 * 60:
+        raise ValueError(f"{text!r} is not a time of day")
+    return value
+
+
+# --- local time -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def tz_switches(timezone: str, first_year: int, last_year: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where a zone's UTC offset changes, as local wall-clock switch points.
+
+    Returns (switch_local_s, offsets_s): a naive local time L (seconds, read as if UTC) is at
+    offset offsets_s[k], where k = number of switch points <= L. Each switch point is the
+    transition's later wall-clock reading, so a repeated hour resolves to its first occurrence
+    and a skipped one to the offset before the gap (02:30 in a 02:00->03:00 jump is 03:30):
+    Python's fold=0, as DESIGN asks.
+    """
+    zone = ZoneInfo(timezone)
+    start = int(datetime(first_year, 1, 1, tzinfo=UTC).timestamp()) - 2 * DAY_S
+    stop = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp()) + 2 * DAY_S
+
+    def offset(instant: int) -> int:
+        delta = datetime.fromtimestamp(instant, zone).utcoffset()
+        return int(delta.total_seconds()) if delta is not None else 0
+
+    switches: list[int] = []
+    offsets = [offset(start)]
+    for day_start in range(start, stop, DAY_S):
+        before, after = offset(day_start), offset(day_start + DAY_S)
+        if before == after:
+            continue
+        low, high = day_start, day_start + DAY_S  # offset(low) == before, offset(high) == after
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if offset(middle) == before else (low, middle)
+        switches.append(high + max(before, after))
+        offsets.append(after)
+    return np.asarray(switches, dtype=np.float64), np.asarray(offsets, dtype=np.float64)
+
+
+def _years_spanned(seconds: np.ndarray) -> tuple[int, int]:
+    finite = seconds[np.isfinite(seconds)]
+    if finite.size == 0:
+        return 2000, 2000
+    first = datetime.fromtimestamp(float(finite.min()), UTC).year
+    last = datetime.fromtimestamp(float(finite.max()), UTC).year
+    return first, last
+
+
+def local_to_utc(local_s: np.ndarray, timezone: str) -> np.ndarray:
+    """Naive local wall-clock seconds -> UTC seconds, by DESIGN's DST rule (see tz_switches)."""
+    local_s = np.asarray(local_s, dtype=np.float64)
+    switches, offsets = tz_switches(timezone, *_years_spanned(local_s))
+    return local_s - offsets[np.searchsorted(switches, local_s, side="right")]
+
+
+def utc_to_local(utc_s: np.ndarray, timezone: str) -> np.ndarray:
+    """UTC seconds -> naive local wall-clock seconds (unambiguous in this direction)."""
+    utc_s = np.asarray(utc_s, dtype=np.float64)
+    switches, offsets = tz_switches(timezone, *_years_spanned(utc_s))
+    # The same switch table, expressed as UTC instants: the transition happened at
+    # switch - max(before, after); before it the earlier offset applies.
+    transition_utc = switches - np.maximum(offsets[:-1], offsets[1:])
+    return utc_s + offsets[np.searchsorted(transition_utc, utc_s, side="right")]
+
+
+# --- working days and intervals ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1024)
+def _public_holidays(code: str, year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """(days off, moved working days) of one year from the `holidays` package."""
+    if not code:
+        return frozenset(), frozenset()
+    country, _, subdivision = code.partition("-")
+    table = holidays_lib.country_holidays(country, subdiv=subdivision or None, years=year)
+    weekend_workdays = getattr(table, "weekend_workdays", set()) or set()
+    return frozenset(table.keys()), frozenset(weekend_workdays)
+
+
+def working_dates(spec: CalendarSpec, first: date, last: date) -> np.ndarray:
+    """The working local dates in [first, last], as numpy datetime64[D].
+
+    Precedence: extra_workdays > extra_holidays > the holidays package (its moved working
+    Saturdays are working days) > the weekday.
+    """
+    days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1)
+    weekday = (days.astype(np.int64) + _EPOCH_WEEKDAY) % 7
+    working = np.isin(weekday, spec.workdays)
+    off: set[date] = set()
+    moved_on: set[date] = set()
+    for year in range(first.year, last.year + 1):
+        year_off, year_on = _public_holidays(spec.holidays, year)
+        off |= year_off
+        moved_on |= year_on
+    working[_mask_of(days, moved_on)] = True
+    working[_mask_of(days, off)] = False
+    working[_mask_of(days, spec.extra_holidays)] = False
+    working[_mask_of(days, spec.extra_workdays)] = True
+    return days[working]
+
+
+def _mask_of(days: np.ndarray, chosen: set[date] | frozenset[date]) -> np.ndarray:
+    if not chosen:
+        return np.zeros(days.shape, dtype=bool)
+    return np.isin(days, np.array(sorted(chosen), dtype="datetime64[D]"))
+
+
+def working_intervals(spec: CalendarSpec, first: date, last: date) -> tuple[np.ndarray, np.ndarray]:
+    """Working intervals of the local dates [first, last] as sorted, disjoint UTC [start, end).
+
+    An interval that crosses a DST change counts the real elapsed time; intervals that touch or
+    overlap after the change are merged.
+    """
+    day_s = working_dates(spec, first, last).astype(np.int64).astype(np.float64) * DAY_S
+    spans = np.asarray(spec.hours, dtype=np.float64).reshape(-1, 2) * 60
+    local_starts = (day_s[:, None] + spans[None, :, 0]).ravel()
+    local_ends = (day_s[:, None] + spans[None, :, 1]).ravel()
+    starts = local_to_utc(local_starts, spec.timezone)
+    ends = local_to_utc(local_ends, spec.timezone)
+    return merge_intervals(starts, ends)
+
+
+def merge_intervals(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Union of [start, end) intervals: sorted, disjoint, touching ones joined, empty ones gone."""
+    keep = ends > starts
+    starts, ends = starts[keep], ends[keep]
+    if starts.size == 0:
+        return starts, ends
+    order = np.argsort(starts, kind="stable")
+    starts, ends = starts[order], ends[order]
+    reach = np.maximum.accumulate(ends)
+    opens_group = np.r_[True, starts[1:] > reach[:-1]]
+    group_starts = np.flatnonzero(opens_group)
+    return starts[group_starts], np.maximum.reduceat(ends, group_starts)
+
+
+# --- the clock ---------------------------------------------------------------------------------
+
+
+class BusinessClock:
+    """Working time of many calendars at once; every method is vectorised over tickets.
+
+    `calendar` arguments are integer positions in the `specs` the clock was built with. The clock
+    covers local dates [first, last]; `due` extends it on demand when a deadline falls later.
+    """
+
+    def __init__(self, specs: Sequence[CalendarSpec], first: date, last: date) -> None:
+        self.specs = tuple(specs)
+        self.first, self.last = first, last
+        self._build()
+
+    # construction ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        starts, ends, cum_before = [], [], []
+        time_index, work_index = [], []
+        self.interval_base = np.zeros(len(self.specs), dtype=np.int64)
+        self.interval_stop = np.zeros(len(self.specs), dtype=np.int64)
+        self.grid_start = np.zeros(len(self.specs), dtype=np.float64)
+        self.grid_base = np.zeros(len(self.specs), dtype=np.int64)
+        self.grid_size = np.zeros(len(self.specs), dtype=np.int64)
+        self.work_base = np.zeros(len(self.specs), dtype=np.int64)
+        self.work_size = np.zeros(len(self.specs), dtype=np.int64)
+        self.total = np.zeros(len(self.specs), dtype=np.float64)
+        self.origin = np.zeros(len(self.specs), dtype=np.float64)
+        self.horizon = np.zeros(len(self.specs), dtype=np.float64)
+        base = grid_base = work_base = 0
+        for position, spec in enumerate(self.specs):
+            s, e = working_intervals(spec, self.first - timedelta(days=1), self.last)
+            before = np.concatenate([[0.0], np.cumsum(e - s)[:-1]]) if s.size else s
+            # Real-time buckets: the last interval starting at or before each bucket's start.
+            grid_start = math.floor(_midnight_utc(self.first, spec.timezone) / BUCKET_S - 24)
+            grid_start *= BUCKET_S
+            grid_stop = _midnight_utc(self.last + timedelta(days=1), spec.timezone) + DAY_S
+            edges = np.arange(grid_start, grid_stop + BUCKET_S, BUCKET_S, dtype=np.float64)
+            time_index.append(np.searchsorted(s, edges, side="right") - 1 + base)
+            # Working-time buckets: the first interval whose end reaches each multiple.
+            total = float((e - s).sum())
+            work_edges = np.arange(0, total + BUCKET_S, BUCKET_S, dtype=np.float64)
+            work_index.append(np.searchsorted(before + (e - s), work_edges, side="left") + base)
+            starts.append(s)
+            ends.append(e)
+            cum_before.append(before)
+            self.interval_base[position], self.interval_stop[position] = base, base + s.size
+            self.grid_start[position], self.grid_base[position] = grid_start, grid_base
+            self.grid_size[position] = edges.size
+            self.work_base[position], self.work_size[position] = work_base, work_edges.size
+            self.total[position] = total
+            self.origin[position] = _midnight_utc(self.first - timedelta(days=1), spec.timezone)
+            self.horizon[position] = grid_stop - DAY_S
+            base += s.size
+            grid_base += edges.size
+            work_base += work_edges.size
+        self.starts = np.concatenate(starts) if starts else np.zeros(0)
+        self.ends = np.concatenate(ends) if ends else np.zeros(0)
+        self.before = np.concatenate(cum_before) if cum_before else np.zeros(0)
+        self.time_index = np.concatenate(time_index) if time_index else np.zeros(0, np.int64)
+        self.work_index = np.concatenate(work_index) if work_index else np.zeros(0, np.int64)
+        # How many intervals may start inside one bucket: the fix-up steps a query needs.
+        self.time_steps = _max_step(time_index)
+        self.work_steps = _max_step(work_index)
+
+    def covers(self, instants: np.ndarray, calendar: np.ndarray) -> bool:
+        """Whether every finite instant lies inside the dates the clock was built for."""
+        finite = np.isfinite(instants)
+        values, rows = instants[finite], calendar[finite]
+        return bool(np.all((values >= self.origin[rows]) & (values < self.horizon[rows])))
+
+    def extended_to(self, first: date, last: date) -> BusinessClock:
+        """The same calendars, covering at least the local dates [first, last]."""
+        return BusinessClock(self.specs, min(first, self.first), max(last, self.last))
+
+    # queries --------------------------------------------------------------------------------
+
+    def worked_before(self, calendar: np.ndarray, instants: np.ndarray) -> np.ndarray:
+        """W(t): working seconds from the clock's start up to each instant (NaN stays NaN)."""
+        calendar = np.asarray(calendar, dtype=np.int64)
+        instants = np.asarray(instants, dtype=np.float64)
+        finite = np.isfinite(instants)
+        t = np.where(finite, instants, self.grid_start[calendar])
+        bucket = np.floor((t - self.grid_start[calendar]) / BUCKET_S).astype(np.int64)
+        bucket = np.clip(bucket, 0, self.grid_size[calendar] - 1)
+        index = self.time_index[self.grid_base[calendar] + bucket]
+        stop = self.interval_stop[calendar]
+        for _ in range(self.time_steps):
+            following = np.minimum(index + 1, max(self.starts.size - 1, 0))
+            step = (index + 1 < stop) & (self.starts[following] <= t)
+            index = np.where(step, index + 1, index)
+        has_interval = index >= self.interval_base[calendar]
+        safe = np.clip(index, 0, max(self.starts.size - 1, 0))
+        if self.starts.size == 0:
+            return np.where(finite, 0.0, np.nan)
+        inside = np.clip(t - self.starts[safe], 0.0, self.ends[safe] - self.starts[safe])
+        worked = np.where(has_interval, self.before[safe] + inside, 0.0)
+        return np.where(finite, worked, np.nan)
+
+    def business_seconds(
+        self, calendar: np.ndarray, start: np.ndarray, end: np.ndarray
+    ) -> np.ndarray:
+        """Working seconds of [start, end) in each row's calendar; 0 when end <= start."""
+        calendar = np.asarray(calendar, dtype=np.int64)
+        clock = self._covering(calendar, start, end)
+        worked = clock.worked_before(calendar, end) - clock.worked_before(calendar, start)
+        return np.where(np.isnan(worked), np.nan, np.maximum(worked, 0.0))
+
+    def due(self, calendar: np.ndarray, start: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+        """The earliest instant t >= start with business_seconds(start, t) == seconds."""
+        calendar = np.asarray(calendar, dtype=np.int64)
+        start = np.asarray(start, dtype=np.float64)
+        seconds = np.asarray(seconds, dtype=np.float64)
+        clock = self._covering(calendar, start)
+        target = clock.worked_before(calendar, start) + seconds
+        while True:
+            short = np.isfinite(target) & (target > clock.total[calendar]) & (seconds > 0)
+            has_work = clock.total[calendar] > 0
+            if not np.any(short & has_work) or clock.last.year > self.first.year + 200:
+                break
+            later = clock.last + (clock.last - clock.first) + timedelta(days=366)
+            clock = clock.extended_to(clock.first, later)
+            target = clock.worked_before(calendar, start) + seconds
+        due = clock._instant_of_work(calendar, target)
+        due = np.where(seconds == 0, start, due)
+        return np.where(np.isfinite(start) & np.isfinite(seconds), due, np.nan)
+
+    def _instant_of_work(self, calendar: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """W^-1: the earliest instant whose W equals the target (NaN beyond the clock)."""
+        finite = np.isfinite(target) & (self.total[calendar] > 0)
+        w = np.where(finite, target, 0.0)
+        bucket = np.clip(np.ceil(w / BUCKET_S).astype(np.int64) - 1, 0, None)
+        bucket = np.minimum(bucket, self.work_size[calendar] - 1)
+        index = self.work_index[self.work_base[calendar] + np.maximum(bucket, 0)]
+        stop = self.interval_stop[calendar]
+        last = max(self.starts.size - 1, 0)
+        for _ in range(self.work_steps + 1):
+            safe = np.minimum(index, last)
+            step = (index < stop) & (self.before[safe] + self.ends[safe] - self.starts[safe] < w)
+            index = np.where(step, index + 1, index)
+        beyond = index >= stop
+        safe = np.minimum(index, last)
+        instant = self.starts[safe] + (w - self.before[safe]) if self.starts.size else w * np.nan
+        return np.where(finite & ~beyond & (target <= self.total[calendar]), instant, np.nan)
+
+    def _covering(self, calendar: np.ndarray, *instants: np.ndarray) -> BusinessClock:
+        """This clock, or a longer one when some instant falls past its last date."""
+        clock = self
+        for values in instants:
+            values = np.asarray(values, dtype=np.float64)
+            if clock.covers(values, calendar):
+                continue
+            first = _utc_date(float(np.nanmin(values))) - timedelta(days=2)
+            last = _utc_date(float(np.nanmax(values))) + timedelta(days=2)
+            clock = clock.extended_to(first, last)
+        return clock
+
+    def end_of_local_date(self, calendar: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """The instant a local date ends (next local midnight) in each row's calendar."""
+        calendar = np.asarray(calendar, dtype=np.int64)
+        local = (np.asarray(days, dtype=np.float64) + 1) * DAY_S
+        out = np.full(local.shape, np.nan)
+        for position, spec in enumerate(self.specs):
+            rows = calendar == position
+            if np.any(rows):
+                out[rows] = local_to_utc(local[rows], spec.timezone)
+        return out
+
+
+def _utc_date(instant: float) -> date:
+    return datetime.fromtimestamp(instant, UTC).date()
+
+
+def _midnight_utc(day: date, timezone: str) -> float:
+    local = np.array([float(np.datetime64(day, "D").astype(np.int64) * DAY_S)])
+    return float(local_to_utc(local, timezone)[0])
+
+
+def _max_step(indexes: list[np.ndarray]) -> int:
+    steps = [int(np.diff(index).max()) for index in indexes if index.size > 1]
+    return max(steps, default=0)
