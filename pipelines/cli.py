@@ -1,5 +1,185 @@
-"""The `cspulse` command (placeholder until the CLI lands)."""
+"""The `cspulse` command (also `python -m pipelines`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tqdm import tqdm
+
+from pipelines.config import ConfigError, load_config
+from pipelines.profiles import ProfileError, load_profile, named_profile
+from pipelines.warehouse import DEFAULT_DB, LockTimeout, connect, snapshot_path, writer_lock
+
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
 
 
-def main() -> int:
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cspulse",
+        description="CS Pulse: customer-success analytics over helpdesk, usage and CRM exports.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="load exports into the warehouse's staging tables")
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    source = ingest.add_mutually_exclusive_group()
+    source.add_argument("--source", metavar="PROFILE", help="a built-in source profile, e.g. jira")
+    source.add_argument("--profile", type=Path, metavar="FILE", help="a source profile TOML file")
+    ingest.add_argument("--kind", help="accounts, account_modules, tickets, ticket_events, usage…")
+    ingest.add_argument("--sheet", help="XLSX: the sheet to read (default: the first)")
+    ingest.add_argument("--strict", action="store_true", help="exit 1 when any row is rejected")
+    _common(ingest)
+
+    build = commands.add_parser("build", help="compute the marts and publish the dashboard snapshot")
+    build.add_argument("--as-of", metavar="TIMESTAMP", help="judge everything as of this instant")
+    _common(build)
+
+    demo = commands.add_parser("demo", help="a fresh warehouse from data/samples, built")
+    demo.add_argument("--db", type=Path, default=DEFAULT_DB)
+
+    dashboard = commands.add_parser("dashboard", help="serve the Streamlit dashboard")
+    dashboard.add_argument("--db", type=Path, default=DEFAULT_DB)
+    dashboard.add_argument("--port", type=int, default=8501)
+
+    generate = commands.add_parser("generate", help="write seeded synthetic canonical exports")
+    generate.add_argument("--out", type=Path, required=True)
+    generate.add_argument("--accounts", type=int, default=60)
+    generate.add_argument("--tickets", type=int, default=20_000)
+    generate.add_argument("--seed", type=int, default=0)
+
+    bench = commands.add_parser("bench", help="time the pipeline stages; JSON on stdout")
+    bench.add_argument("--tickets", type=int, default=1_000_000)
+    return parser
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"default {DEFAULT_DB}")
+    command.add_argument("--config", type=Path, help="default ./cspulse.toml, else built-in")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(COMMANDS[args.command](args))
+    except (ConfigError, ProfileError, LockTimeout) as error:
+        print(f"cspulse: {error}", file=sys.stderr)
+        return 2
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    from pipelines.ingest import ingest_files
+
+    config = load_config(args.config)
+    profile = None
+    if args.source:
+        profile = named_profile(args.source)
+    elif args.profile:
+        profile = load_profile(args.profile)
+    with writer_lock(args.db), connect(args.db) as con:
+        results = []
+        bar = tqdm(args.paths, unit="file", disable=None, file=sys.stderr)
+        for path in bar:
+            results += ingest_files(
+                con, [path], config, profile, args.kind, args.sheet, progress=bar.set_description
+            )
+    for result in results:
+        print(result.summary())
+    if any(result.status == "refused" for result in results):
+        return 2
+    if args.strict and any(result.rows_rejected for result in results):
+        return 1
     return 0
+
+
+def parse_as_of(text: str | None) -> datetime:
+    """--as-of: ISO 8601; without an offset it is read as UTC. Default: now."""
+    if not text:
+        return datetime.now(UTC).replace(microsecond=0)
+    moment = datetime.fromisoformat(text)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from pipelines.build import build
+
+    config = load_config(args.config)
+    with writer_lock(args.db), connect(args.db) as con:
+        summary = build(con, args.db, config, parse_as_of(args.as_of), progress=_stderr)
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from pipelines.build import build, latest_timestamp
+    from pipelines.ingest import ingest_files
+
+    config = load_config(None)
+    files = sorted(path for path in SAMPLES_DIR.iterdir() if path.name[0] not in "._")
+    with writer_lock(args.db):
+        for stale in (args.db, snapshot_path(args.db), args.db.with_name(args.db.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        with connect(args.db) as con:
+            results = ingest_files(con, files, config, progress=_stderr)
+            for result in results:
+                print(result.summary())
+            as_of = latest_timestamp(con)
+            build(con, args.db, config, as_of, progress=_stderr)
+    print(f"demo warehouse {args.db} built as of {as_of.isoformat()}")
+    return 0 if all(result.status == "loaded" for result in results) else 2
+
+
+def run_dashboard(args: argparse.Namespace) -> int:
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    env = {**os.environ, "CSPULSE_DB": str(args.db.resolve())}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    print(f"CS Pulse on http://localhost:{args.port} (snapshot {snapshot_path(args.db)})")
+    return subprocess.call(command, env=env)
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from pipelines.generate import generate
+
+    written = generate(args.out, args.accounts, args.tickets, args.seed, progress=_stderr)
+    for kind, path in written.items():
+        print(f"{kind}: {path}")
+    return 0
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from pipelines.bench import bench
+
+    print(json.dumps(bench(args.tickets, progress=_stderr), indent=2))
+    return 0
+
+
+def _stderr(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)
+
+
+COMMANDS = {
+    "ingest": run_ingest,
+    "build": run_build,
+    "demo": run_demo,
+    "dashboard": run_dashboard,
+    "generate": run_generate,
+    "bench": run_bench,
+}

@@ -1,0 +1,213 @@
+"""`cspulse.toml` read into frozen dataclasses: the one typed place for configuration.
+
+The built-in defaults live in `defaults.toml` beside this module. A user file is laid over them
+table by table (DESIGN, "Configuration"):
+- within a table a key given replaces the default whole (inline tables are not merged);
+- an `[sla.TIER]` key left out comes from the built-in table of that tier, else from the
+  `[sla.standard]` in force; a tier with no table at all uses `[sla.standard]`;
+- a `[calendars.NAME]` table replaces the built-in one whole: it must give timezone, workdays
+  and hours, and its holidays default to none.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from metrics.calendar import CalendarSpec
+from metrics.sla import SlaPolicy
+
+DEFAULTS_PATH = Path(__file__).with_name("defaults.toml")
+LOCAL_CONFIG = Path("cspulse.toml")
+BASELINE_TIER = "standard"
+
+_TABLE_KEYS: dict[str, set[str]] = {
+    "sla": {
+        "calendar",
+        "first_response_min",
+        "resolution_min",
+        "pause_statuses",
+        "resolved_statuses",
+        "at_risk_share",
+    },
+    "calendars": {
+        "timezone",
+        "workdays",
+        "hours",
+        "holidays",
+        "extra_holidays",
+        "extra_workdays",
+    },
+    "pricing": {
+        "implementation_points",
+        "weights",
+        "base_price",
+        "price_per_point",
+        "manager_capacity",
+    },
+    "deltas": {"baseline_tier"},
+    "adoption": {"window_days", "min_adoption_rate"},
+    "health": {"weights", "bands", "seats_full", "churn_min_labels"},
+}
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The configuration in force: calendars, SLA policies per tier and the metric settings."""
+
+    calendars: dict[str, CalendarSpec]
+    sla: dict[str, SlaPolicy]
+    pricing: dict[str, Any] = field(default_factory=dict)
+    deltas: dict[str, Any] = field(default_factory=dict)
+    adoption: dict[str, Any] = field(default_factory=dict)
+    health: dict[str, Any] = field(default_factory=dict)
+    source: str = "built-in defaults"
+
+    @property
+    def default_timezone(self) -> str:
+        """Naive timestamps are read, and months and usage days are cut, in this zone."""
+        return self.calendars["default"].timezone
+
+    def policy(self, tier: str | None) -> SlaPolicy:
+        """The SLA of a tier; a tier with no table of its own uses the standard one."""
+        return self.sla.get((tier or "").strip().lower(), self.sla[BASELINE_TIER])
+
+    def to_toml(self) -> str:
+        """The configuration in force as TOML text (kept with every build)."""
+        document: dict[str, Any] = {
+            "calendars": {name: spec.to_table() for name, spec in self.calendars.items()},
+            "sla": {tier: _policy_table(policy) for tier, policy in self.sla.items()},
+            "pricing": self.pricing,
+            "deltas": self.deltas,
+            "adoption": self.adoption,
+            "health": self.health,
+        }
+        return f"# configuration in force, from {self.source}\n" + tomli_w.dumps(document)
+
+
+def _policy_table(policy: SlaPolicy) -> dict[str, Any]:
+    return {
+        "calendar": policy.calendar,
+        "first_response_min": dict(policy.first_response_min),
+        "resolution_min": dict(policy.resolution_min),
+        "pause_statuses": list(policy.pause_statuses),
+        "resolved_statuses": list(policy.resolved_statuses),
+        "at_risk_share": policy.at_risk_share,
+    }
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """--config FILE, else ./cspulse.toml when present, else the built-in defaults."""
+    builtin = tomllib.loads(DEFAULTS_PATH.read_text(encoding="utf-8"))
+    if path is None and LOCAL_CONFIG.is_file():
+        path = LOCAL_CONFIG
+    if path is None:
+        return _config_from(builtin, {}, "built-in defaults")
+    path = Path(path)
+    try:
+        user = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return _config_from(builtin, user, str(path))
+
+
+def config_from_text(text: str, source: str = "text") -> Config:
+    """A configuration from TOML text laid over the defaults (tests, the build record)."""
+    builtin = tomllib.loads(DEFAULTS_PATH.read_text(encoding="utf-8"))
+    return _config_from(builtin, tomllib.loads(text), source)
+
+
+def _config_from(builtin: dict[str, Any], user: dict[str, Any], source: str) -> Config:
+    _check_keys(user, source)
+    try:
+        calendars = _calendars(builtin["calendars"], user.get("calendars", {}), source)
+        sla = _policies(builtin["sla"], user.get("sla", {}), calendars, source)
+    except (KeyError, ValueError, TypeError) as error:
+        if isinstance(error, ConfigError):
+            raise
+        raise ConfigError(f"{source}: {error}") from None
+    simple = {
+        name: {**builtin[name], **user.get(name, {})}
+        for name in ("pricing", "deltas", "adoption", "health")
+    }
+    return Config(calendars=calendars, sla=sla, source=source, **simple)
+
+
+def _check_keys(user: dict[str, Any], source: str) -> None:
+    for table, body in user.items():
+        if table not in _TABLE_KEYS:
+            raise ConfigError(f"{source}: unknown table [{table}]; known: {sorted(_TABLE_KEYS)}")
+        nested = table in ("sla", "calendars")
+        for name, value in body.items():
+            keys = value if nested else {name: None}
+            if nested and not isinstance(value, dict):
+                raise ConfigError(f"{source}: [{table}.{name}] must be a table")
+            for key in keys:
+                if key not in _TABLE_KEYS[table]:
+                    where = f"{table}.{name}" if nested else table
+                    raise ConfigError(f"{source}: unknown key {key!r} in [{where}]")
+
+
+def _calendars(
+    builtin: dict[str, Any], user: dict[str, Any], source: str
+) -> dict[str, CalendarSpec]:
+    calendars = {name: CalendarSpec.from_table(table) for name, table in builtin.items()}
+    for name, table in user.items():
+        missing = [key for key in ("timezone", "workdays", "hours") if key not in table]
+        if missing:
+            raise ConfigError(f"{source}: [calendars.{name}] must give {', '.join(missing)}")
+        try:
+            calendars[name] = CalendarSpec.from_table({"holidays": "", **table})
+        except Exception as error:
+            raise ConfigError(f"{source}: [calendars.{name}]: {error}") from None
+    return calendars
+
+
+def _policies(
+    builtin: dict[str, Any],
+    user: dict[str, Any],
+    calendars: dict[str, CalendarSpec],
+    source: str,
+) -> dict[str, SlaPolicy]:
+    standard = {**builtin[BASELINE_TIER], **user.get(BASELINE_TIER, {})}
+    policies = {}
+    for tier in sorted(set(builtin) | set(user)):
+        table = {**standard, **builtin.get(tier, {}), **user.get(tier, {})}
+        where = f"{source}: [sla.{tier}]"
+        if table["calendar"] not in calendars:
+            raise ConfigError(f"{where} names calendar {table['calendar']!r}, which is not defined")
+        share = float(table["at_risk_share"])
+        if not 0 < share <= 1:
+            raise ConfigError(f"{where} at_risk_share must be in (0, 1], got {share}")
+        policies[tier.strip().lower()] = SlaPolicy(
+            calendar=str(table["calendar"]),
+            first_response_min=_targets(table["first_response_min"], f"{where} first_response_min"),
+            resolution_min=_targets(table["resolution_min"], f"{where} resolution_min"),
+            pause_statuses=_statuses(table["pause_statuses"]),
+            resolved_statuses=_statuses(table["resolved_statuses"]),
+            at_risk_share=share,
+        )
+    return policies
+
+
+def _targets(table: dict[str, Any], where: str) -> dict[str, float]:
+    targets = {}
+    for name, minutes in table.items():
+        if not isinstance(minutes, int | float) or isinstance(minutes, bool) or minutes < 0:
+            raise ConfigError(f"{where}.{name} must be a number of minutes >= 0, got {minutes!r}")
+        targets[name.strip().lower()] = float(minutes)
+    return targets
+
+
+def _statuses(values: list[str]) -> tuple[str, ...]:
+    return tuple(str(value).strip().lower() for value in values)

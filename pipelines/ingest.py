@@ -1,0 +1,456 @@
+"""Exports -> staging tables: read, map, validate, and load each file in one transaction.
+
+Nothing is lost: every input row ends up in staging or in `rejected_rows` with its reasons.
+Re-ingesting a file already loaded is skipped (same sha256 and kind); a newer export of the
+same ids updates them. A file refused as a whole (unreadable, a required column missing)
+changes no staging table and is recorded in `ingest_runs` with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zoneinfo
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipelines import schemas
+from pipelines.config import Config
+from pipelines.profiles import Mapping, Profile, ProfileError, builtin_profiles, choose_mapping
+from pipelines.readers import RAW_TABLE, FileRefused, RawTable, read_export
+from pipelines.validation import PARSED_TABLE, parse_statement
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class IngestResult:
+    """What one file's ingest did; one `ingest_runs` row."""
+
+    run_id: int
+    file: str
+    status: str  # loaded, refused, skipped
+    kind: str | None = None
+    source: str | None = None
+    sha256: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    message: str = ""
+
+    def summary(self) -> str:
+        if self.status == "refused":
+            return f"REFUSED {self.file}: {self.message}"
+        if self.status == "skipped":
+            return f"skipped {self.file}: already loaded ({self.kind}, same sha256)"
+        rejected = f", rejected {self.rows_rejected:,} (see rejected_rows)" if self.rows_rejected else ""
+        return (
+            f"loaded  {self.file} as {self.kind} [{self.source}]: "
+            f"{self.rows_loaded:,} of {self.rows_read:,} rows{rejected}"
+        )
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ingest_files(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path],
+    config: Config,
+    profile: Profile | None = None,
+    kind: str | None = None,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+) -> list[IngestResult]:
+    """Ingest each file in its own transaction; a refused file does not stop the others."""
+    _ensure_known_timezones(con)
+    profiles = [profile] if profile else list(builtin_profiles().values())
+    results = []
+    for path in paths:
+        results.append(ingest_file(con, Path(path), config, profiles, kind, sheet, progress))
+    return results
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    config: Config,
+    profiles: list[Profile],
+    kind: str | None = None,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
+    started = datetime.now(UTC)
+    say = progress or (lambda message: None)
+    result = IngestResult(run_id=_next_run_id(con), file=str(path), status="refused")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(sha256_of, path) if path.is_file() else None
+        try:
+            say(f"reading {path.name}")
+            raw = read_export(con, path, sheet)
+            mapping = choose_mapping(path, raw.headers, profiles, kind)
+        except (FileRefused, ProfileError) as error:
+            result.message = str(error)
+            _record_run(con, result, started)
+            return result
+        result.sha256 = digest.result() if digest else None
+    result.kind, result.source = mapping.kind, mapping.profile.name
+    if _already_loaded(con, result.sha256, result.kind):
+        result.status = "skipped"
+        _record_run(con, result, started)
+        return result
+    say(f"validating {path.name} as {mapping.kind}")
+    timezone = mapping.profile.timezone or config.default_timezone
+    statement = parse_statement(raw, mapping, timezone, list(mapping.profile.timestamp_formats))
+    con.execute(statement.text, statement.params)
+    _reject_duplicates(con, mapping)
+    say(f"loading {path.name}")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        counts = _load(con, result, raw, mapping, config)
+        result.rows_read, result.rows_loaded, result.rows_rejected = counts
+        result.status = "loaded"
+        _record_run(con, result, started)
+        con.execute("COMMIT")
+    except Exception as error:
+        con.execute("ROLLBACK")
+        result.status, result.message = "refused", f"{path}: load failed: {error}"
+        result.rows_read = result.rows_loaded = result.rows_rejected = 0
+        _record_run(con, result, started)
+    return result
+
+
+def _next_run_id(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs").fetchone()
+    return int(row[0]) if row else 1
+
+
+def _already_loaded(con: duckdb.DuckDBPyConnection, sha256: str | None, kind: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM ingest_runs WHERE sha256 = ? AND kind = ? AND status = 'loaded'",
+        [sha256, kind],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, result: IngestResult, started: datetime) -> None:
+    con.execute(
+        "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.run_id,
+            result.file,
+            result.sha256,
+            result.kind,
+            result.source,
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_rejected,
+            started,
+            datetime.now(UTC),
+            result.status,
+            result.message or None,
+        ],
+    )
+
+
+def _ensure_known_timezones(con: duckdb.DuckDBPyConnection) -> None:
+    names = pa.table({"name": sorted(zoneinfo.available_timezones())})
+    con.register("zone_names", names)
+    con.execute("CREATE OR REPLACE TEMP TABLE known_timezones AS SELECT name FROM zone_names")
+    con.unregister("zone_names")
+
+
+# --- duplicates within one file ---------------------------------------------------------------
+
+
+def _reject_duplicates(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
+    """Exact copies: "duplicate of row N"; earlier rows of a key: "superseded by row N".
+
+    Checked only among valid rows. A cheap grouped count finds whether there is anything to
+    do; the window queries run on the few rows that share a key.
+    """
+    columns = [_quoted(name) for name in mapping.present]
+    keys = [_quoted(name) for name in schemas.key_columns(mapping.kind)] or columns
+    key_list = ", ".join(keys)
+    shared = con.execute(
+        f"SELECT count(*) FROM (SELECT {key_list} FROM {PARSED_TABLE} WHERE reject_reason IS NULL "
+        f"GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchone()
+    if not shared or not shared[0]:
+        return
+    all_columns = ", ".join(columns)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE duplicate_rows AS
+        WITH valid AS (
+            SELECT * FROM {PARSED_TABLE} WHERE reject_reason IS NULL
+        ), copies AS (
+            SELECT row_number, {key_list},
+                   min(row_number) OVER (PARTITION BY {all_columns}) AS first_copy
+            FROM valid
+        ), winners AS (
+            SELECT *,
+                   max(row_number) FILTER (WHERE first_copy = row_number)
+                       OVER (PARTITION BY {key_list}) AS winner
+            FROM copies
+        )
+        SELECT row_number,
+               CASE WHEN first_copy < row_number THEN 'duplicate of row ' || first_copy
+                    ELSE 'superseded by row ' || winner END AS reason
+        FROM winners
+        WHERE first_copy < row_number OR winner > row_number
+        """
+    )
+    con.execute(
+        f"""
+        UPDATE {PARSED_TABLE} SET reject_reason = duplicate_rows.reason, reject_column = NULL
+        FROM duplicate_rows WHERE {PARSED_TABLE}.row_number = duplicate_rows.row_number
+        """
+    )
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    result: IngestResult,
+    raw: RawTable,
+    mapping: Mapping,
+    config: Config,
+) -> tuple[int, int, int]:
+    """Rejected rows, then the valid ones into staging; returns (read, loaded, rejected)."""
+    row = con.execute(
+        f"SELECT count(*), count(reject_reason) FROM {PARSED_TABLE}"
+    ).fetchone()
+    parsed, rejected = (int(row[0]), int(row[1])) if row else (0, 0)
+    _insert_rejected(con, result, raw)
+    loaders = {
+        "accounts": _load_accounts,
+        "account_modules": _load_account_modules,
+        "tickets": _load_tickets,
+        "ticket_events": _load_ticket_events,
+        "usage_events": _load_usage_events,
+        "usage_daily": _load_usage_daily,
+        "ticket_log": _load_ticket_log,
+    }
+    loaders[mapping.kind](con, mapping, config)
+    malformed = len(raw.malformed)
+    return parsed + malformed, parsed - rejected, rejected + malformed
+
+
+def _insert_rejected(con: duckdb.DuckDBPyConnection, result: IngestResult, raw: RawTable) -> None:
+    pairs = ", ".join(f"?, {RAW_TABLE}.{raw.column(header)}" for header in raw.headers)
+    con.execute(
+        f"""
+        INSERT INTO rejected_rows
+        SELECT ?, ?, parsed.row_number, parsed.reject_column, parsed.reject_reason,
+               CAST(json_object({pairs}) AS VARCHAR)
+        FROM {PARSED_TABLE} AS parsed
+        JOIN {RAW_TABLE} ON {raw.row_number_sql()} = parsed.row_number
+        WHERE parsed.reject_reason IS NOT NULL
+        """,
+        [result.run_id, result.file, *raw.headers],
+    )
+    if raw.malformed:
+        rows = [
+            (result.run_id, result.file, position, None, reason, json.dumps(record, ensure_ascii=False))
+            for position, reason, record in raw.malformed
+        ]
+        con.executemany("INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def _incoming(con: duckdb.DuckDBPyConnection, select: str) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS {select}")
+
+
+def _valid_rows(columns: list[str]) -> str:
+    return f"SELECT {', '.join(columns)} FROM {PARSED_TABLE} WHERE reject_reason IS NULL"
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], replace_by: list[str] | None = None) -> None:
+    """Merge `incoming` into a staging table: the export's columns win, nulls included.
+
+    Columns the export does not have keep their stored values (matched on `keys`). With
+    `replace_by`, every stored row sharing those columns with the export is replaced (an
+    account's module list, a ticket's event history).
+    """
+    incoming = [row[0] for row in con.execute("SELECT name FROM pragma_table_info('incoming')").fetchall()]
+    stored = [row[0] for row in con.execute(f"SELECT name FROM pragma_table_info('{table}')").fetchall()]
+    absent = [name for name in stored if name not in incoming]
+    on = " AND ".join(f"{table}.{_quoted(key)} = incoming.{_quoted(key)}" for key in keys)
+    if absent and keys:
+        carried = ", ".join(f"{table}.{_quoted(name)}" for name in absent)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE merged AS SELECT incoming.*, {carried} "
+            f"FROM incoming LEFT JOIN {table} ON {on}"
+        )
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE merged AS SELECT * FROM incoming")
+    group = replace_by or keys
+    if group:
+        match_group = " AND ".join(f"{table}.{_quoted(c)} = scope.{_quoted(c)}" for c in group)
+        scope = ", ".join(_quoted(c) for c in group)
+        con.execute(
+            f"DELETE FROM {table} USING (SELECT DISTINCT {scope} FROM incoming) AS scope "
+            f"WHERE {match_group}"
+        )
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM merged")
+
+
+def _load_accounts(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
+    columns = [_quoted(name) for name in mapping.present]
+    _incoming(con, _valid_rows([*columns, "false AS is_placeholder"]))
+    _upsert(con, "accounts", ["account_id"])
+
+
+def _load_account_modules(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
+    _incoming(con, _valid_rows([_quoted(name) for name in mapping.present]))
+    _upsert(con, "account_modules", ["account_id", "module"], replace_by=["account_id"])
+
+
+def _load_tickets(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
+    columns = [_quoted(name) for name in mapping.present]
+    if "due_at" in mapping.present:
+        columns.append("due_date")
+    _incoming(con, _valid_rows(columns))
+    _upsert(con, "tickets", ["ticket_id"])
+
+
+def _load_ticket_events(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
+    columns = [_quoted(name) for name in mapping.present]
+    _incoming(con, _valid_rows([*columns, "row_number AS position"]))
+    _normalise_status_values(con)
+    _upsert(con, "ticket_events", [], replace_by=["ticket_id"])
+
+
+def _normalise_status_values(con: duckdb.DuckDBPyConnection) -> None:
+    # Status values are matched after trimming and lower-casing, like the tickets' status.
+    con.execute("UPDATE incoming SET value = lower(value) WHERE kind = 'status'")
+
+
+def _load_usage_daily(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
+    _incoming(con, _valid_rows([_quoted(name) for name in mapping.present]))
+    _upsert(con, "usage_daily", ["date", "account_id", "module"])
+
+
+def _load_usage_events(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
+    _incoming(con, _valid_rows([_quoted(name) for name in mapping.present]))
+    _upsert(con, "usage_events", ["account_id", "user_id", "module", "at"])
+    # Usage events become days in the default calendar's timezone; the days they touch are
+    # recomputed from every stored event of that day, account and module.
+    timezone = config.default_timezone
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE affected_days AS
+        SELECT DISTINCT CAST(timezone(?, "at") AS DATE) AS date, account_id, module FROM incoming
+        """,
+        [timezone],
+    )
+    con.execute(
+        """
+        DELETE FROM usage_daily USING affected_days
+        WHERE usage_daily.date = affected_days.date
+          AND usage_daily.account_id = affected_days.account_id
+          AND usage_daily.module = affected_days.module
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO usage_daily BY NAME
+        WITH event_days AS (
+            SELECT CAST(timezone(?, "at") AS DATE) AS date, account_id, module, user_id
+            FROM usage_events
+        )
+        SELECT date, account_id, module,
+               count(DISTINCT user_id) AS active_users, count(*) AS events
+        FROM event_days
+        SEMI JOIN affected_days USING (date, account_id, module)
+        GROUP BY ALL
+        """,
+        [timezone],
+    )
+
+
+def _load_ticket_log(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
+    """An activity log -> tickets (one per case) and their status/assign/reply history."""
+    activities = [
+        (name, position, event.kind, event.value)
+        for name, events in mapping.kind_map.activities.items()
+        for position, event in enumerate(events)
+    ]
+    table = pa.table(
+        {
+            "activity": [a[0] for a in activities],
+            "seq": pa.array([a[1] for a in activities], pa.int64()),
+            "kind": [a[2] for a in activities],
+            "value": pa.array([a[3] for a in activities], pa.string()),
+        }
+    )
+    con.register("activity_map_arrow", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE activity_map AS SELECT * FROM activity_map_arrow")
+    con.unregister("activity_map_arrow")
+    actor = "actor" if "actor" in mapping.present else "CAST(NULL AS VARCHAR)"
+    # Unmapped activities are kept in the history as `note` events: nothing is lost.
+    _incoming(
+        con,
+        f"""
+        SELECT log.ticket_id, log."at",
+               coalesce(activity_map.kind, 'note') AS kind,
+               CASE WHEN activity_map.kind IS NULL THEN log.activity
+                    ELSE replace(activity_map.value, '{{actor}}', coalesce({actor}, '')) END AS value,
+               {actor} AS actor,
+               log.row_number * 100 + coalesce(activity_map.seq, 0) AS position
+        FROM {PARSED_TABLE} AS log
+        LEFT JOIN activity_map ON lower(log.activity) = activity_map.activity
+        WHERE log.reject_reason IS NULL
+        """,
+    )
+    _normalise_status_values(con)
+    con.execute("CREATE OR REPLACE TEMP TABLE log_events AS SELECT * FROM incoming")
+    attributes = [
+        name
+        for name in ("account_id", "channel", "task_type", "team", "priority", "subject")
+        if name in mapping.present
+    ]
+    latest = ", ".join(
+        f"arg_max({name}, row_number) FILTER (WHERE {name} IS NOT NULL) AS {name}"
+        for name in attributes
+    )
+    _incoming(
+        con,
+        f"""
+        WITH cases AS (
+            SELECT ticket_id, min("at") AS created_at{", " + latest if latest else ""}
+            FROM {PARSED_TABLE} WHERE reject_reason IS NULL GROUP BY ticket_id
+        ), last_status AS (
+            SELECT ticket_id, arg_max(value, ("at", position)) AS status
+            FROM log_events WHERE kind = 'status' GROUP BY ticket_id
+        ), last_assignee AS (
+            SELECT ticket_id, arg_max(value, ("at", position)) AS assignee
+            FROM log_events WHERE kind = 'assign' GROUP BY ticket_id
+        )
+        SELECT cases.*, last_status.status, last_assignee.assignee
+        FROM cases
+        LEFT JOIN last_status USING (ticket_id)
+        LEFT JOIN last_assignee USING (ticket_id)
+        """,
+    )
+    _upsert(con, "tickets", ["ticket_id"])
+    _incoming(con, "SELECT * FROM log_events")
+    _upsert(con, "ticket_events", [], replace_by=["ticket_id"])

@@ -1,0 +1,299 @@
+"""Source profiles: how another tool's export maps onto the canonical kinds. Data, not code.
+
+A profile is a TOML file (see `profiles/*.toml`):
+
+    name = "jira"
+    timezone = "UTC"                  # of timestamps written without an offset
+    null_values = ["NA"]              # source texts that mean "no value"
+    timestamp_formats = []            # DuckDB strptime formats tried before ISO 8601
+
+    [tickets]                         # one table per canonical kind the source provides
+    detect = ["key", "created"]       # source columns that identify this kind of file
+    columns = { ticket_id = "key", created_at = "created" }     # canonical = source column
+    constants = { channel = "portal" }                          # canonical = fixed value
+    [tickets.values.task_type]        # source value (any case) -> canonical; "*" = any other
+    bug = "bug"
+    "*" = "simple"
+
+The `ticket_log` kind is an event log (one row per activity) from which the ingest derives both
+tickets and their status history; its `[ticket_log.activities]` table says which events each
+activity stands for (`{actor}` in a value is replaced by the row's actor).
+
+The canonical profile is implicit: every canonical column maps to the header of the same name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines import schemas
+
+PROFILE_DIR = Path(__file__).with_name("profiles")
+CANONICAL = "canonical"
+CANONICAL_KINDS = (
+    "accounts",
+    "account_modules",
+    "tickets",
+    "ticket_events",
+    "usage_events",
+    "usage_daily",
+)
+# What a user may pass to --kind, and the canonical kinds each name stands for.
+KIND_NAMES: dict[str, tuple[str, ...]] = {
+    "accounts": ("accounts",),
+    "account_modules": ("account_modules",),
+    "tickets": ("tickets",),
+    "ticket_events": ("ticket_events",),
+    "usage": ("usage_events", "usage_daily"),
+    "usage_events": ("usage_events",),
+    "usage_daily": ("usage_daily",),
+    "ticket_log": ("ticket_log",),
+}
+# File-name hints, checked in this order (the more specific names first).
+_NAME_HINTS = (
+    ("usage", ("usage_events", "usage_daily")),
+    ("module", ("account_modules",)),
+    ("event", ("ticket_events",)),
+    ("history", ("ticket_events",)),
+    ("transition", ("ticket_events",)),
+    ("account", ("accounts",)),
+    ("ticket", ("tickets",)),
+)
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One event an activity of an event log stands for."""
+
+    kind: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class KindMap:
+    """How one kind of source file maps onto a canonical kind."""
+
+    kind: str
+    detect: tuple[str, ...] = ()
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> source header
+    constants: dict[str, str] = field(default_factory=dict)  # canonical -> value
+    values: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    activities: dict[str, tuple[Activity, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    kinds: dict[str, KindMap]
+    description: str = ""
+    timezone: str | None = None
+    null_values: tuple[str, ...] = ()
+    timestamp_formats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A profile's kind map matched against a file's headers."""
+
+    profile: Profile
+    kind_map: KindMap
+    sources: dict[str, str]  # canonical column -> source header present in the file
+    constants: dict[str, str]
+    missing: tuple[str, ...]  # required canonical columns the file cannot give
+
+    @property
+    def kind(self) -> str:
+        return self.kind_map.kind
+
+    @property
+    def present(self) -> list[str]:
+        """Canonical columns this file provides, in schema order."""
+        given = set(self.sources) | set(self.constants)
+        return [name for name in schemas.column_names(self.kind) if name in given]
+
+
+def normalise_header(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def canonical_profile() -> Profile:
+    kinds = {
+        kind: KindMap(kind=kind, columns={name: name for name in schemas.column_names(kind)})
+        for kind in CANONICAL_KINDS
+    }
+    return Profile(name=CANONICAL, kinds=kinds, description="CS Pulse's own canonical exports")
+
+
+def load_profile(path: Path) -> Profile:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ProfileError(f"{path}: cannot read profile: {error}") from None
+    return _profile_from(document, path)
+
+
+def _profile_from(document: dict[str, Any], path: Path) -> Profile:
+    kinds = {}
+    for kind in schemas.MODELS:
+        if kind in document:
+            kinds[kind] = _kind_map(kind, document[kind], path)
+    unknown = (
+        set(document)
+        - set(schemas.MODELS)
+        - {
+            "name",
+            "description",
+            "timezone",
+            "null_values",
+            "timestamp_formats",
+        }
+    )
+    if unknown:
+        raise ProfileError(f"{path}: unknown keys {sorted(unknown)}")
+    if not kinds:
+        raise ProfileError(f"{path}: maps no kind; add a table such as [tickets]")
+    return Profile(
+        name=str(document.get("name", path.stem)),
+        kinds=kinds,
+        description=str(document.get("description", "")),
+        timezone=document.get("timezone"),
+        null_values=tuple(str(value) for value in document.get("null_values", [])),
+        timestamp_formats=tuple(document.get("timestamp_formats", [])),
+    )
+
+
+def _kind_map(kind: str, table: dict[str, Any], path: Path) -> KindMap:
+    known = set(schemas.column_names(kind))
+    columns = {str(k): str(v) for k, v in table.get("columns", {}).items()}
+    constants = {str(k): str(v) for k, v in table.get("constants", {}).items()}
+    values = {
+        str(column): {str(k).strip().lower(): (None if v == "" else str(v)) for k, v in m.items()}
+        for column, m in table.get("values", {}).items()
+    }
+    for name in [*columns, *constants, *values]:
+        if name not in known:
+            raise ProfileError(f"{path}: [{kind}] maps {name!r}, not a column of {kind}")
+    activities = {
+        str(name).strip().lower(): tuple(
+            Activity(kind=str(event["kind"]), value=event.get("value")) for event in events
+        )
+        for name, events in table.get("activities", {}).items()
+    }
+    return KindMap(
+        kind=kind,
+        detect=tuple(table.get("detect", [])),
+        columns=columns,
+        constants=constants,
+        values=values,
+        activities=activities,
+    )
+
+
+def builtin_profiles() -> dict[str, Profile]:
+    profiles = {CANONICAL: canonical_profile()}
+    for path in sorted(PROFILE_DIR.glob("*.toml")):
+        profile = load_profile(path)
+        profiles[profile.name] = profile
+    return profiles
+
+
+def named_profile(name: str) -> Profile:
+    profiles = builtin_profiles()
+    if name not in profiles:
+        raise ProfileError(f"unknown source profile {name!r}; known: {', '.join(profiles)}")
+    return profiles[name]
+
+
+# --- matching a file -------------------------------------------------------------------------
+
+
+def match(profile: Profile, kind_map: KindMap, headers: list[str]) -> Mapping:
+    """Which canonical columns a file with these headers provides under a kind map."""
+    by_name = {normalise_header(header): header for header in headers}
+    sources = {}
+    for canonical, source in kind_map.columns.items():
+        header = by_name.get(normalise_header(source))
+        if header is not None:
+            sources[canonical] = header
+    constants = {k: v for k, v in kind_map.constants.items() if k not in sources}
+    missing = tuple(
+        name
+        for name in schemas.required_columns(kind_map.kind)
+        if name not in sources and name not in constants
+    )
+    return Mapping(profile, kind_map, sources, constants, missing)
+
+
+def kinds_hinted_by_name(path: Path) -> tuple[str, ...]:
+    stem = path.name.lower()
+    for hint, kinds in _NAME_HINTS:
+        if hint in stem:
+            return kinds
+    return ()
+
+
+def choose_mapping(
+    path: Path,
+    headers: list[str],
+    profiles: list[Profile],
+    kind: str | None = None,
+) -> Mapping:
+    """The profile and kind a file is, from --kind, then its name, then its columns.
+
+    Raises ProfileError naming the file and the first missing column (with the closest header
+    present) when the file is of a known kind but lacks a required column.
+    """
+    if kind is not None and kind not in KIND_NAMES:
+        raise ProfileError(f"{path}: unknown kind {kind!r}; use one of {', '.join(KIND_NAMES)}")
+    wanted = KIND_NAMES[kind] if kind else ()
+    candidates = [
+        match(profile, kind_map, headers)
+        for profile in profiles
+        for kind_map in profile.kinds.values()
+        if not wanted or kind_map.kind in wanted
+    ]
+    complete = [m for m in candidates if not m.missing]
+    hinted = () if wanted else kinds_hinted_by_name(path)
+    headers_normalised = {normalise_header(header) for header in headers}
+
+    def detected(m: Mapping) -> bool:
+        return bool(m.kind_map.detect) and all(
+            normalise_header(column) in headers_normalised for column in m.kind_map.detect
+        )
+
+    def rank(m: Mapping) -> tuple[int, int, int, int]:
+        # Prefer a profile whose detect columns are all there, then a name hint, then the
+        # canonical profile, then the mapping that uses the most of the file's columns.
+        return (
+            detected(m),
+            m.kind in hinted,
+            m.profile.name == CANONICAL,
+            len(m.sources),
+        )
+
+    if complete:
+        return max(complete, key=rank)
+    claimed = [m for m in candidates if wanted or detected(m) or m.kind in hinted]
+    if not claimed:
+        raise ProfileError(
+            f"{path}: cannot tell what kind of export this is from its name or columns "
+            f"({', '.join(headers[:8])}{'…' if len(headers) > 8 else ''}); pass --kind"
+        )
+    best = max(claimed, key=lambda m: (*rank(m)[:3], -len(m.missing)))
+    column = best.missing[0]
+    wanted_header = best.kind_map.columns.get(column, column)
+    close = difflib.get_close_matches(wanted_header, headers, n=1, cutoff=0.5)
+    hint = f"; the closest column present is {close[0]!r}" if close else ""
+    via = "" if best.profile.name == CANONICAL else f" (profile {best.profile.name})"
+    raise ProfileError(
+        f"{path}: missing required column {wanted_header!r} for {best.kind}{via}{hint}"
+    )

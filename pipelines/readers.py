@@ -1,0 +1,308 @@
+"""Read an export (CSV, Parquet, XLSX) into a DuckDB temp table of text columns.
+
+The table has one VARCHAR column per source column, named c0, c1, … (source headers are kept
+aside, so any header text is safe), and a row-number expression: the record's position in the
+file with the header as row 1, for every format. Values are validated later, where they lie.
+
+CSV: UTF-8 (with or without BOM) or cp1251, detected; cp1251 is transcoded in Python in a
+streaming pass (DuckDB's own encodings need an extension a fresh machine does not have).
+Delimiter `,` `;` tab or `|`, detected from the header line; a `;` file may write decimals with
+a comma. A file DuckDB's strict reader refuses (a row with too many or too few fields) is read
+again with Python's csv module, so the good rows still load and the bad ones are named.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+DELIMITERS = (",", ";", "\t", "|")
+SNIFF_BYTES = 1 << 20
+RAW_TABLE = "raw_rows"
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be ingested; the message says why and names the file."""
+
+
+@dataclass
+class RawTable:
+    """An export read into DuckDB as text, ready for validation."""
+
+    headers: list[str]  # source column names, de-duplicated, in file order
+    row_column: str | None  # a column holding each row's position, else it is rowid + 2
+    decimal_comma: bool = False
+    format: str = "csv"
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    malformed: list[tuple[int, str, list[str]]] = field(default_factory=list)
+
+    def row_number_sql(self, table: str = RAW_TABLE) -> str:
+        """SQL giving each row's position in the file, the header being row 1."""
+        return f"{table}.{self.row_column}" if self.row_column else f"{table}.rowid + 2"
+
+    def column(self, header: str) -> str:
+        """The quoted raw column holding a source header."""
+        return f'"c{self.headers.index(header)}"'
+
+
+def read_export(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = None) -> RawTable:
+    """Load `path` into the temp table `raw_rows`; raise FileRefused for an unreadable file."""
+    if not path.is_file():
+        raise FileRefused(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise FileRefused(f"{path}: the file is empty (0 bytes)")
+    suffixes = [suffix.lower() for suffix in path.suffixes]
+    con.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
+    try:
+        if suffixes[-1:] == [".parquet"]:
+            return _read_parquet(con, path)
+        if suffixes[-1:] in ([".xlsx"], [".xlsm"]):
+            return _read_xlsx(con, path, sheet)
+        return _read_csv(con, path)
+    except FileRefused:
+        raise
+    except (duckdb.Error, OSError, ValueError, UnicodeError) as error:
+        raise FileRefused(f"{path}: cannot be read: {_first_line(error)}") from None
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def dedupe_headers(names: list[str]) -> list[str]:
+    """Headers made unique the way DuckDB does it: a repeated `Variant` becomes `Variant_1`."""
+    seen: dict[str, int] = {}
+    unique = []
+    for raw in names:
+        name = raw.strip().lstrip("\ufeff").strip() or "column"
+        candidate = name
+        while candidate in seen:
+            seen[name] += 1
+            candidate = f"{name}_{seen[name]}"
+        seen.setdefault(candidate, 0)
+        unique.append(candidate)
+    return unique
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    if path.suffix.lower() == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def _sniff_encoding(sample: bytes) -> str:
+    """UTF-8 when the sample decodes as UTF-8 (a character cut at the end is fine), else cp1251."""
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as error:
+        if error.start >= len(sample) - 3 and len(sample) >= SNIFF_BYTES:
+            return "utf-8"
+        return "cp1251"
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    """The candidate delimiter that splits the header most often, outside quotes."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _header(path: Path, encoding: str) -> tuple[list[str], str]:
+    with _open_binary(path) as binary:
+        first = io.TextIOWrapper(binary, encoding=encoding, newline="").readline()
+    if not first.strip():
+        raise FileRefused(f"{path}: the first line is empty; expected a header row")
+    delimiter = _sniff_delimiter(first)
+    # Parse the header through csv, so quoted names (even ones spanning lines) come out whole.
+    with _open_binary(path) as binary:
+        text = io.TextIOWrapper(binary, encoding=encoding, newline="")
+        names = next(csv.reader(text, delimiter=delimiter))
+    return dedupe_headers(names), delimiter
+
+
+def _transcode_to_utf8(path: Path, encoding: str) -> Path:
+    """Stream a file into a temporary UTF-8 copy (DuckDB reads UTF-8 only without extensions)."""
+    handle, name = tempfile.mkstemp(prefix="cspulse-", suffix=".csv")
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with _open_binary(path) as source, os.fdopen(handle, "wb") as target:
+        while chunk := source.read(SNIFF_BYTES):
+            target.write(decoder.decode(chunk).encode("utf-8"))
+        target.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return Path(name)
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
+    with _open_binary(path) as binary:
+        sample = binary.read(SNIFF_BYTES)
+    encoding = _sniff_encoding(sample)
+    headers, delimiter = _header(path, encoding)
+    readable = path
+    try:
+        if encoding == "utf-8":
+            try:
+                _duckdb_csv(con, readable, headers, delimiter)
+            except duckdb.InvalidInputException as error:
+                if "unicode" not in str(error).lower():
+                    raise
+                encoding = "cp1251"
+                headers, delimiter = _header(path, encoding)
+        if encoding != "utf-8":
+            readable = _transcode_to_utf8(path, encoding)
+            _duckdb_csv(con, readable, headers, delimiter)
+        raw = RawTable(headers, None, delimiter == ";", "csv", encoding, delimiter)
+    except duckdb.InvalidInputException:
+        # A row the strict reader refuses: read it all with Python's csv module instead.
+        raw = _python_csv(con, readable, headers, delimiter, encoding)
+    finally:
+        if readable != path:
+            readable.unlink(missing_ok=True)
+    return raw
+
+
+def _duckdb_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, headers: list[str], delimiter: str
+) -> None:
+    columns = {f"c{index}": "VARCHAR" for index in range(len(headers))}
+    con.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
+    con.execute(
+        f"""
+        CREATE TEMP TABLE {RAW_TABLE} AS
+        SELECT * FROM read_csv(?, header = true, auto_detect = false, columns = ?,
+                               delim = ?, quote = '"', escape = '"', strict_mode = true,
+                               null_padding = false, all_varchar = true)
+        """,
+        [str(path), columns, delimiter],
+    )
+
+
+def _python_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, headers: list[str], delimiter: str, encoding: str
+) -> RawTable:
+    width = len(headers)
+    columns: list[list[str | None]] = [[] for _ in range(width)]
+    rows: list[int] = []
+    malformed: list[tuple[int, str, list[str]]] = []
+    with _open_binary(path) as binary:
+        reader = csv.reader(
+            io.TextIOWrapper(binary, encoding="utf-8", newline=""), delimiter=delimiter
+        )
+        next(reader)
+        for position, record in enumerate(_non_blank(reader), start=2):
+            if len(record) != width:
+                reason = f"expected {width} fields, found {len(record)}"
+                malformed.append((position, reason, record))
+                continue
+            rows.append(position)
+            for index, value in enumerate(record):
+                columns[index].append(value)
+    _load_arrow(con, headers, columns, rows)
+    raw = RawTable(headers, "__row", delimiter == ";", "csv", encoding, delimiter)
+    raw.malformed = malformed
+    return raw
+
+
+def _non_blank(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    return (record for record in reader if record and any(field.strip() for field in record))
+
+
+def _load_arrow(
+    con: duckdb.DuckDBPyConnection,
+    headers: list[str],
+    columns: list[list[str | None]],
+    rows: list[int],
+) -> None:
+    arrays = {f"c{index}": pa.array(values, pa.string()) for index, values in enumerate(columns)}
+    table = pa.table({**arrays, "__row": pa.array(rows, pa.int64())})
+    con.register("raw_arrow", table)
+    try:
+        con.execute(f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT * FROM raw_arrow")
+    finally:
+        con.unregister("raw_arrow")
+
+
+# --- Parquet and XLSX ----------------------------------------------------------------------
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
+    names = [
+        row[0]
+        for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+    ]
+    headers = dedupe_headers(names)
+    casts = ", ".join(f'CAST("{_quote(name)}" AS VARCHAR) AS c{i}' for i, name in enumerate(names))
+    con.execute(
+        f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT {casts}, file_row_number + 2 AS __row "
+        "FROM read_parquet(?, file_row_number = true)",
+        [str(path)],
+    )
+    return RawTable(headers, "__row", False, "parquet")
+
+
+def _quote(identifier: str) -> str:
+    return identifier.replace('"', '""')
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) -> RawTable:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    if sheet is not None and sheet not in workbook.sheet_names:
+        raise FileRefused(f"{path}: no sheet named {sheet!r}; sheets: {workbook.sheet_names}")
+    name = sheet if sheet is not None else workbook.sheet_names[0]
+    grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    if not grid or not any(_cell_text(cell) for cell in grid[0]):
+        raise FileRefused(f"{path}: sheet {name!r} has no header row")
+    header_cells = list(grid[0])
+    while header_cells and not _cell_text(header_cells[-1]):
+        header_cells.pop()
+    headers = dedupe_headers([_cell_text(cell) or "" for cell in header_cells])
+    width = len(headers)
+    columns: list[list[str | None]] = [[] for _ in range(width)]
+    rows = []
+    for position, record in enumerate(grid[1:], start=2):
+        values = [_cell_text(cell) for cell in list(record)[:width]]
+        if not any(values):
+            continue
+        values += [None] * (width - len(values))
+        rows.append(position)
+        for index, value in enumerate(values):
+            columns[index].append(value)
+    _load_arrow(con, headers, columns, rows)
+    return RawTable(headers, "__row", False, "xlsx")
+
+
+def _cell_text(cell: object) -> str | None:
+    """An Excel cell as the text a CSV export would hold."""
+    if cell is None or cell == "":
+        return None
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    if isinstance(cell, datetime | date | time):
+        return cell.isoformat()
+    if isinstance(cell, timedelta):
+        return str(cell.total_seconds())
+    return str(cell)

@@ -1,0 +1,272 @@
+"""SQL checks generated from the pandera models, run where the export lies (in DuckDB).
+
+Converting a million rows from DuckDB to pandas costs more than reading them, so the pandera
+models are compiled into one SQL statement per file instead: it maps source columns onto
+canonical ones (a profile's column map, constants and value maps), parses every value into its
+type, and gives each row the reasons it is invalid — all reasons in schema order, joined with
+"; ", and the first failing column — in a single pass.
+
+Source texts and profile values are bound parameters; only identifiers we generate (c0, c1, …),
+schema bounds and the timezone offset table built from tzdata are written into the SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from metrics.calendar import tz_switches
+from pipelines.profiles import Mapping
+from pipelines.readers import RAW_TABLE, RawTable
+from pipelines.schemas import ColumnSpec, columns
+
+PARSED_TABLE = "parsed_rows"
+TZ_YEARS = (1900, 2100)
+_OFFSET_PATTERN = r"[T ]\d{1,2}:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|UTC|[+-]\d\d(:?\d\d)?)$"
+_DATE_ONLY_PATTERN = r"\d{4}-\d{1,2}-\d{1,2}"
+_TRUE = ("true", "t", "yes", "y", "1", "да", "истина")
+_FALSE = ("false", "f", "no", "n", "0", "нет", "ложь")
+
+
+@dataclass
+class Statement:
+    """SQL text with its positional parameters, built up piece by piece."""
+
+    text: str = ""
+    params: list[object] = field(default_factory=list)
+
+    def bind(self, value: object) -> str:
+        self.params.append(value)
+        return "?"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def offset_case_sql(local_epoch: str, timezone: str) -> str:
+    """SQL giving the UTC offset (s) of a naive local epoch, by DESIGN's DST rule.
+
+    A balanced CASE tree over the zone's switch points, so a row costs a handful of
+    comparisons even for a zone with two changes a year over two centuries.
+    """
+    switches, offsets = tz_switches(timezone, *TZ_YEARS)
+
+    def node(low: int, high: int) -> str:
+        if low == high:
+            return str(int(offsets[low]))
+        middle = (low + high) // 2
+        return (
+            f"CASE WHEN {local_epoch} < {int(switches[middle])} "
+            f"THEN {node(low, middle)} ELSE {node(middle + 1, high)} END"
+        )
+
+    return node(0, len(switches))
+
+
+def _source_text(raw: RawTable, mapping: Mapping, spec: ColumnSpec, sql: Statement) -> str:
+    """The column's value as trimmed text (NULL when empty or a profile null value)."""
+    if spec.name in mapping.sources:
+        column = f"{RAW_TABLE}.{raw.column(mapping.sources[spec.name])}"
+        text = f"nullif(trim({column}), '')"
+        nulls = mapping.profile.null_values
+        if nulls:
+            placeholders = ", ".join(sql.bind(value) for value in nulls)
+            text = f"CASE WHEN {text} IN ({placeholders}) THEN NULL ELSE {text} END"
+        value_map = mapping.kind_map.values.get(spec.name)
+        if value_map:
+            cases = " ".join(
+                f"WHEN {sql.bind(source)} THEN {sql.bind(target)}"
+                for source, target in value_map.items()
+                if source != "*"
+            )
+            default = sql.bind(value_map["*"]) if "*" in value_map else text
+            text = f"CASE lower({text}) {cases} ELSE {default} END" if cases else default
+    else:
+        text = f"CAST({sql.bind(mapping.constants[spec.name])} AS VARCHAR)"
+    return f"lower({text})" if spec.normalise else text
+
+
+def _number_text(value: str, decimal_comma: bool) -> str:
+    if not decimal_comma:
+        return value
+    # Russian Excel: "1 000,50" — spaces (also no-break) group thousands, the comma is decimal.
+    return f"replace(replace(replace({value}, ' ', ''), chr(160), ''), ',', '.')"
+
+
+def _parsed(
+    spec: ColumnSpec, value: str, raw: RawTable, formats: list[str], sql: Statement
+) -> dict[str, str]:
+    """Expressions for a column's typed value (and helpers), keyed by output name."""
+    name = spec.name
+    if spec.type == "text":
+        return {f"p_{name}": value}
+    if spec.type in ("integer", "float"):
+        number = f"try_cast({_number_text(value, raw.decimal_comma)} AS DOUBLE)"
+        if spec.type == "integer":
+            typed = f"CASE WHEN isfinite({number}) AND {number} = trunc({number}) THEN CAST({number} AS BIGINT) END"
+        else:
+            typed = f"CASE WHEN isfinite({number}) THEN {number} END"
+        return {f"p_{name}": typed}
+    if spec.type == "boolean":
+        truthy = ", ".join(f"'{word}'" for word in _TRUE)
+        falsy = ", ".join(f"'{word}'" for word in _FALSE)
+        return {
+            f"p_{name}": f"CASE WHEN lower({value}) IN ({truthy}) THEN true "
+            f"WHEN lower({value}) IN ({falsy}) THEN false END"
+        }
+    if spec.type == "date":
+        day = f"coalesce(try_cast({value} AS DATE), CAST(try_cast({value} AS TIMESTAMP) AS DATE))"
+        return {f"p_{name}": f"CASE WHEN isfinite({day}) THEN {day} END"}
+    # Timestamps: an explicit offset is honoured; a naive one is local time in `timezone`.
+    # `naive_<name>` is computed a layer earlier (see `_naive_timestamp`).
+    naive = f"naive_{name}"
+    local_epoch = f"epoch({naive})"
+    out = {
+        f"has_offset_{name}": f"regexp_matches({value}, '{_OFFSET_PATTERN}')",
+        f"aware_{name}": f"date_trunc('second', try_cast({value} AS TIMESTAMPTZ))",
+        f"local_{name}": local_epoch,
+    }
+    if spec.date_only:
+        date_only = f"regexp_full_match({value}, '{_DATE_ONLY_PATTERN}')"
+        out[f"date_only_{name}"] = date_only
+        out[f"local_{name}"] = f"{local_epoch} + CASE WHEN {date_only} THEN 86400 ELSE 0 END"
+    return out
+
+
+def _naive_timestamp(value: str, formats: list[str], sql: Statement) -> str:
+    """A timestamp text read as wall-clock time (any offset ignored), to the second."""
+    naive = f"try_cast({value} AS TIMESTAMP)"
+    if formats:
+        naive = f"coalesce(try_strptime({value}, {sql.bind(formats)}), {naive})"
+    return naive
+
+
+def _timestamp_final(spec: ColumnSpec, timezone: str) -> str:
+    name = spec.name
+    local = f"local_{name}"
+    return (
+        f"CASE WHEN has_offset_{name} THEN aware_{name} "
+        f"WHEN {local} IS NOT NULL THEN to_timestamp({local} - ({offset_case_sql(local, timezone)})) END"
+    )
+
+
+_TYPE_WORDS = {
+    "integer": "is not a whole number",
+    "float": "is not a number",
+    "boolean": "is not true or false",
+    "date": "is not a date",
+    "timestamp": "is not a valid timestamp",
+}
+
+
+def _reasons(spec: ColumnSpec, present: set[str]) -> list[str]:
+    """SQL expressions, each a reason text or NULL, for one column in schema order."""
+    name, value, parsed = spec.name, f"v_{spec.name}", f"p_{spec.name}"
+    shown = f"'\"' || left({value}, 60) || '\"'"
+    reasons = []
+    if not spec.nullable:
+        reasons.append(f"CASE WHEN {value} IS NULL THEN '{name}: missing' END")
+    if spec.type != "text":
+        reasons.append(
+            f"CASE WHEN {value} IS NOT NULL AND {parsed} IS NULL "
+            f"THEN '{name}: ' || {shown} || ' {_TYPE_WORDS[spec.type]}' END"
+        )
+    if spec.min_value is not None and spec.max_value is not None:
+        reasons.append(
+            f"CASE WHEN {parsed} < {spec.min_value} OR {parsed} > {spec.max_value} "
+            f"THEN '{name}: ' || {parsed} || ' is not between {spec.min_value:g} and {spec.max_value:g}' END"
+        )
+    elif spec.min_value is not None:
+        reasons.append(
+            f"CASE WHEN {parsed} < {spec.min_value} "
+            f"THEN '{name}: ' || {parsed} || ' is below {spec.min_value:g}' END"
+        )
+    elif spec.max_value is not None:
+        reasons.append(
+            f"CASE WHEN {parsed} > {spec.max_value} "
+            f"THEN '{name}: ' || {parsed} || ' is above {spec.max_value:g}' END"
+        )
+    if spec.timezone:
+        reasons.append(
+            f"CASE WHEN {parsed} IS NOT NULL AND {parsed} NOT IN (SELECT name FROM known_timezones) "
+            f"THEN '{name}: ' || {shown} || ' is not a known timezone' END"
+        )
+    if spec.not_before and spec.not_before in present:
+        other = f"p_{spec.not_before}"
+        reasons.append(
+            f"CASE WHEN {parsed} < {other} THEN '{name}: ' || strftime({parsed}, '%Y-%m-%d %H:%M:%S') "
+            f"|| ' UTC is before {spec.not_before} ' || strftime({other}, '%Y-%m-%d %H:%M:%S') || ' UTC' END"
+        )
+    return reasons
+
+
+def parse_statement(
+    raw: RawTable, mapping: Mapping, timezone: str, formats: list[str] | None = None
+) -> Statement:
+    """CREATE TEMP TABLE parsed_rows: row_number, typed canonical columns, reject_column/reason."""
+    sql = Statement()
+    formats = list(formats or [])
+    specs = [spec for spec in columns(mapping.kind) if spec.name in set(mapping.present)]
+    present = {spec.name for spec in specs}
+    texts = [f"{raw.row_number_sql()} AS row_number"] + [
+        f"{_source_text(raw, mapping, spec, sql)} AS v_{spec.name}" for spec in specs
+    ]
+    naives = [
+        f"{_naive_timestamp(f'v_{spec.name}', formats, sql)} AS naive_raw_{spec.name}"
+        for spec in specs
+        if spec.type == "timestamp"
+    ]
+    truncated = [
+        f"CASE WHEN isfinite(naive_raw_{spec.name}) "
+        f"THEN date_trunc('second', naive_raw_{spec.name}) END AS naive_{spec.name}"
+        for spec in specs
+        if spec.type == "timestamp"
+    ]
+    helpers: list[str] = []
+    for spec in specs:
+        parsed = _parsed(spec, f"v_{spec.name}", raw, formats, sql)
+        helpers += [f"{expression} AS {alias}" for alias, expression in parsed.items()]
+    finals = ["true AS parsed"]
+    for spec in specs:
+        if spec.type == "timestamp":
+            finals.append(f"{_timestamp_final(spec, timezone)} AS p_{spec.name}")
+        if spec.date_only:
+            finals.append(
+                f"CASE WHEN date_only_{spec.name} THEN try_cast(v_{spec.name} AS DATE) END AS {spec.date_only}"
+            )
+    per_column = {spec.name: _reasons(spec, present) for spec in specs}
+    column_reasons = [
+        f"nullif(concat_ws('; ', {', '.join(reasons)}), '') AS r_{name}"
+        for name, reasons in per_column.items()
+        if reasons
+    ]
+    checked = [name for name, reasons in per_column.items() if reasons]
+    first_failing = " ".join(f"WHEN r_{name} IS NOT NULL THEN '{name}'" for name in checked)
+    reason = (
+        f"nullif(concat_ws('; ', {', '.join(f'r_{name}' for name in checked)}), '')"
+        if checked
+        else "NULL"
+    )
+    outputs = [f"p_{spec.name} AS {_ident(spec.name)}" for spec in specs]
+    outputs += [spec.date_only for spec in specs if spec.date_only]
+    sql_text = f"""
+        CREATE OR REPLACE TEMP TABLE {PARSED_TABLE} AS
+        WITH source_texts AS (
+            SELECT {", ".join(texts)} FROM {RAW_TABLE}
+        ), naive_raw AS (
+            SELECT *{"".join(", " + n for n in naives)} FROM source_texts
+        ), naive AS (
+            SELECT *{"".join(", " + t for t in truncated)} FROM naive_raw
+        ), helpers AS (
+            SELECT *, {", ".join(helpers)} FROM naive
+        ), typed AS (
+            SELECT *, {", ".join(finals)} FROM helpers
+        ), reasons AS (
+            SELECT *{", " + ", ".join(column_reasons) if column_reasons else ""} FROM typed
+        )
+        SELECT row_number, {", ".join(outputs)},
+               {f"CASE {first_failing} END" if checked else "CAST(NULL AS VARCHAR)"} AS reject_column,
+               {reason} AS reject_reason
+        FROM reasons
+    """
+    sql.text = sql_text
+    return sql

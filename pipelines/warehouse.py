@@ -1,0 +1,135 @@
+"""The warehouse file: connecting, its tables, the writers' lock and the dashboard snapshot.
+
+DuckDB locks a database file across processes, so the dashboard never opens the file that
+`ingest` and `build` write: `build` ends by publishing a snapshot (`<db>.snapshot.duckdb`),
+written to a temporary file and renamed over the old one in one step.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from pipelines.schemas import STAGING_TABLES, staging_ddl
+
+DEFAULT_DB = Path("data/warehouse.duckdb")
+LOCK_WAIT_S = float(os.environ.get("CSPULSE_LOCK_WAIT_S", "60"))
+
+RUN_TABLES_DDL = (
+    """
+    CREATE TABLE IF NOT EXISTS ingest_runs (
+        run_id BIGINT,
+        file VARCHAR,
+        sha256 VARCHAR,
+        kind VARCHAR,
+        source VARCHAR,
+        rows_read BIGINT,
+        rows_loaded BIGINT,
+        rows_rejected BIGINT,
+        started_at TIMESTAMPTZ,
+        finished_at TIMESTAMPTZ,
+        status VARCHAR,
+        message VARCHAR
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS rejected_rows (
+        run_id BIGINT,
+        file VARCHAR,
+        row_number BIGINT,
+        "column" VARCHAR,
+        reason VARCHAR,
+        raw VARCHAR
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS build_runs (
+        build_id BIGINT,
+        as_of TIMESTAMPTZ,
+        config VARCHAR,
+        started_at TIMESTAMPTZ,
+        finished_at TIMESTAMPTZ,
+        row_counts VARCHAR
+    )
+    """,
+)
+
+
+def snapshot_path(db: Path) -> Path:
+    return db.with_name(db.name.removesuffix(".duckdb") + ".snapshot.duckdb")
+
+
+def lock_path(db: Path) -> Path:
+    return db.with_name(db.name + ".lock")
+
+
+def connect(db: Path) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for writing, with every contract table in place."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(db))
+    con.execute("SET TimeZone = 'UTC'")
+    for table in STAGING_TABLES:
+        con.execute(staging_ddl(table))
+    for ddl in RUN_TABLES_DDL:
+        con.execute(ddl)
+    return con
+
+
+class LockTimeout(RuntimeError):
+    """Another writer held the warehouse for longer than we were willing to wait."""
+
+
+@contextmanager
+def writer_lock(db: Path, wait_s: float | None = None) -> Iterator[None]:
+    """Serialise writer commands (ingest, build, demo) on `<db>.lock`; wait, then fail clearly."""
+    wait_s = LOCK_WAIT_S if wait_s is None else wait_s
+    path = lock_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(
+                        f"{db} is being written by another cspulse command (lock {path}); "
+                        f"waited {wait_s:.0f} s. Try again when it has finished."
+                    ) from None
+                time.sleep(0.2)
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def publish_snapshot(con: duckdb.DuckDBPyConnection, db: Path, tables: list[str]) -> Path:
+    """Copy `tables` into a fresh file and rename it over `<db>.snapshot.duckdb` atomically."""
+    target = snapshot_path(db)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    con.execute("ATTACH ? AS snapshot", [str(temporary)])
+    try:
+        for table in tables:
+            con.execute(f"CREATE TABLE snapshot.{table} AS SELECT * FROM main.{table}")
+    finally:
+        con.execute("DETACH snapshot")
+    os.replace(temporary, target)
+    return target
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    query = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
+    row = con.execute(query, [table]).fetchone()
+    return bool(row and row[0])
