@@ -3,10 +3,10 @@
 All instants are float64 seconds since the Unix epoch (UTC), NaN for "no value": exact to the
 second for any date we meet, and numpy does the arithmetic for millions of tickets at once.
 
-The clock precomputes, per calendar, the working intervals as UTC instants and the working time
-accumulated before each one, W. Then business(a, b) = W(b) - W(a), and due(a, n) inverts W.
-Both lookups go through hour-wide bucket tables, so a query costs a few array gathers instead of
-a binary search.
+The clock lays each calendar's working intervals (as UTC instants) on a grid of equal buckets,
+each wholly working or not, and keeps W — the working time accumulated before each bucket.
+Then business(a, b) = W(b) - W(a) and due(a, n) inverts W: a gather and a multiplication per
+query, in numpy here and as plain equi-joins in the build's SQL, which reads the same grid.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import holidays as holidays_lib
 import numpy as np
 
 DAY_S = 86_400
-BUCKET_S = 3_600  # width of the lookup buckets, in real seconds and in working seconds
+BUCKET_S = 3_600  # the widest grid bucket; narrower when calendars start off the hour
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday
 
@@ -257,102 +257,84 @@ def merge_intervals(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, n
 # --- the clock ---------------------------------------------------------------------------------
 
 
+def grid_step(boundaries: np.ndarray) -> int:
+    """The widest bucket (at most an hour) whose edges fall on every interval boundary.
+
+    With it, every bucket of the grid is wholly working or wholly not: W(t) is one lookup plus
+    one multiplication, in numpy and in SQL alike. An hour for 09:00-18:00; ten minutes for
+    09:10-17:50; fifteen for a zone at +05:45.
+    """
+    whole = np.asarray(boundaries, dtype=np.int64)
+    return int(np.gcd.reduce(np.concatenate([[BUCKET_S], whole % BUCKET_S])))
+
+
 class BusinessClock:
     """Working time of many calendars at once; every method is vectorised over tickets.
 
     `calendar` arguments are integer positions in the `specs` the clock was built with. The clock
-    covers local dates [first, last]; `due` extends it on demand when a deadline falls later.
+    covers local dates [first, last] and grows on demand when an instant or a deadline falls
+    outside. Internally a grid of `step`-second buckets per calendar holds W at each bucket's
+    start and whether the bucket is working; `grid_tables()` hands the same grid to SQL.
     """
 
-    def __init__(self, specs: Sequence[CalendarSpec], first: date, last: date) -> None:
+    def __init__(
+        self, specs: Sequence[CalendarSpec], first: date, last: date, step: int | None = None
+    ) -> None:
         self.specs = tuple(specs)
         self.first, self.last = first, last
-        self._build()
-
-    # construction ---------------------------------------------------------------------------
-
-    def _build(self) -> None:
-        starts, ends, cum_before = [], [], []
-        time_index, work_index = [], []
-        self.interval_base = np.zeros(len(self.specs), dtype=np.int64)
-        self.interval_stop = np.zeros(len(self.specs), dtype=np.int64)
-        self.grid_start = np.zeros(len(self.specs), dtype=np.float64)
-        self.grid_base = np.zeros(len(self.specs), dtype=np.int64)
-        self.grid_size = np.zeros(len(self.specs), dtype=np.int64)
-        self.work_base = np.zeros(len(self.specs), dtype=np.int64)
-        self.work_size = np.zeros(len(self.specs), dtype=np.int64)
-        self.total = np.zeros(len(self.specs), dtype=np.float64)
-        self.origin = np.zeros(len(self.specs), dtype=np.float64)
-        self.horizon = np.zeros(len(self.specs), dtype=np.float64)
-        base = grid_base = work_base = 0
-        for position, spec in enumerate(self.specs):
-            s, e = working_intervals(spec, self.first - timedelta(days=1), self.last)
-            before = np.concatenate([[0.0], np.cumsum(e - s)[:-1]]) if s.size else s
-            # Real-time buckets: the last interval starting at or before each bucket's start.
-            grid_start = math.floor(_midnight_utc(self.first, spec.timezone) / BUCKET_S - 24)
-            grid_start *= BUCKET_S
-            grid_stop = _midnight_utc(self.last + timedelta(days=1), spec.timezone) + DAY_S
-            edges = np.arange(grid_start, grid_stop + BUCKET_S, BUCKET_S, dtype=np.float64)
-            time_index.append(np.searchsorted(s, edges, side="right") - 1 + base)
-            # Working-time buckets: the first interval whose end reaches each multiple.
-            total = float((e - s).sum())
-            work_edges = np.arange(0, total + BUCKET_S, BUCKET_S, dtype=np.float64)
-            work_index.append(np.searchsorted(before + (e - s), work_edges, side="left") + base)
-            starts.append(s)
-            ends.append(e)
-            cum_before.append(before)
-            self.interval_base[position], self.interval_stop[position] = base, base + s.size
-            self.grid_start[position], self.grid_base[position] = grid_start, grid_base
-            self.grid_size[position] = edges.size
-            self.work_base[position], self.work_size[position] = work_base, work_edges.size
-            self.total[position] = total
-            self.origin[position] = _midnight_utc(self.first - timedelta(days=1), spec.timezone)
-            self.horizon[position] = grid_stop - DAY_S
-            base += s.size
-            grid_base += edges.size
-            work_base += work_edges.size
-        self.starts = np.concatenate(starts) if starts else np.zeros(0)
-        self.ends = np.concatenate(ends) if ends else np.zeros(0)
-        self.before = np.concatenate(cum_before) if cum_before else np.zeros(0)
-        self.time_index = np.concatenate(time_index) if time_index else np.zeros(0, np.int64)
-        self.work_index = np.concatenate(work_index) if work_index else np.zeros(0, np.int64)
-        # How many intervals may start inside one bucket: the fix-up steps a query needs.
-        self.time_steps = _max_step(time_index)
-        self.work_steps = _max_step(work_index)
-
-    def covers(self, instants: np.ndarray, calendar: np.ndarray) -> bool:
-        """Whether every finite instant lies inside the dates the clock was built for."""
-        finite = np.isfinite(instants)
-        values, rows = instants[finite], calendar[finite]
-        return bool(np.all((values >= self.origin[rows]) & (values < self.horizon[rows])))
-
-    def extended_to(self, first: date, last: date) -> BusinessClock:
-        """The same calendars, covering at least the local dates [first, last]."""
-        return BusinessClock(self.specs, min(first, self.first), max(last, self.last))
+        intervals = [
+            working_intervals(spec, first - timedelta(days=1), last + timedelta(days=1))
+            for spec in self.specs
+        ]
+        edges = [np.concatenate([s, e]) for s, e in intervals]
+        self.step = step or grid_step(np.concatenate(edges) if edges else np.zeros(0))
+        count = len(self.specs)
+        self.first_bucket = np.zeros(count, dtype=np.int64)
+        self.bucket_count = np.zeros(count, dtype=np.int64)
+        self.bucket_base = np.zeros(count, dtype=np.int64)
+        self.work_base = np.zeros(count, dtype=np.int64)
+        self.work_count = np.zeros(count, dtype=np.int64)
+        worked_before, working, work_starts = [], [], []
+        for position, (spec, (starts, ends)) in enumerate(zip(self.specs, intervals, strict=True)):
+            origin = _midnight_utc(first - timedelta(days=1), spec.timezone)
+            horizon = _midnight_utc(last + timedelta(days=1), spec.timezone)
+            first_bucket = int(origin // self.step)
+            buckets = int(-(-horizon // self.step)) - first_bucket
+            is_working = _working_buckets(starts, ends, first_bucket, buckets, self.step)
+            worked_before.append(np.concatenate([[0.0], np.cumsum(is_working)[:-1]]) * self.step)
+            working.append(is_working)
+            work_starts.append((np.flatnonzero(is_working) + first_bucket) * float(self.step))
+            self.first_bucket[position], self.bucket_count[position] = first_bucket, buckets
+            self.bucket_base[position] = sum(len(w) for w in working[:-1])
+            self.work_base[position] = sum(len(w) for w in work_starts[:-1])
+            self.work_count[position] = len(work_starts[-1])
+        self.worked = np.concatenate(worked_before) if worked_before else np.zeros(0)
+        self.working = np.concatenate(working) if working else np.zeros(0, dtype=bool)
+        self.work_starts = np.concatenate(work_starts) if work_starts else np.zeros(0)
 
     # queries --------------------------------------------------------------------------------
 
+    def _bucket(self, calendar: np.ndarray, instants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(bucket number, whether it lies inside the grid) of each instant."""
+        number = np.floor(np.nan_to_num(instants) / self.step).astype(np.int64)
+        local = number - self.first_bucket[calendar]
+        inside = np.isfinite(instants) & (local >= 0) & (local < self.bucket_count[calendar])
+        return number, inside
+
+    def covers(self, calendar: np.ndarray, instants: np.ndarray) -> bool:
+        """Whether every finite instant lies inside the grid."""
+        instants = np.asarray(instants, dtype=np.float64)
+        _, inside = self._bucket(calendar, instants)
+        return bool(np.all(inside | ~np.isfinite(instants)))
+
     def worked_before(self, calendar: np.ndarray, instants: np.ndarray) -> np.ndarray:
-        """W(t): working seconds from the clock's start up to each instant (NaN stays NaN)."""
+        """W(t): working seconds from the grid's start up to each instant (NaN stays NaN)."""
         calendar = np.asarray(calendar, dtype=np.int64)
         instants = np.asarray(instants, dtype=np.float64)
-        finite = np.isfinite(instants)
-        t = np.where(finite, instants, self.grid_start[calendar])
-        bucket = np.floor((t - self.grid_start[calendar]) / BUCKET_S).astype(np.int64)
-        bucket = np.clip(bucket, 0, self.grid_size[calendar] - 1)
-        index = self.time_index[self.grid_base[calendar] + bucket]
-        stop = self.interval_stop[calendar]
-        for _ in range(self.time_steps):
-            following = np.minimum(index + 1, max(self.starts.size - 1, 0))
-            step = (index + 1 < stop) & (self.starts[following] <= t)
-            index = np.where(step, index + 1, index)
-        has_interval = index >= self.interval_base[calendar]
-        safe = np.clip(index, 0, max(self.starts.size - 1, 0))
-        if self.starts.size == 0:
-            return np.where(finite, 0.0, np.nan)
-        inside = np.clip(t - self.starts[safe], 0.0, self.ends[safe] - self.starts[safe])
-        worked = np.where(has_interval, self.before[safe] + inside, 0.0)
-        return np.where(finite, worked, np.nan)
+        number, inside = self._bucket(calendar, instants)
+        row = np.where(inside, self.bucket_base[calendar] + number - self.first_bucket[calendar], 0)
+        into = np.where(self.working[row], instants - number * float(self.step), 0.0)
+        return np.where(inside, self.worked[row] + into, np.nan)
 
     def business_seconds(
         self, calendar: np.ndarray, start: np.ndarray, end: np.ndarray
@@ -364,48 +346,50 @@ class BusinessClock:
         return np.where(np.isnan(worked), np.nan, np.maximum(worked, 0.0))
 
     def due(self, calendar: np.ndarray, start: np.ndarray, seconds: np.ndarray) -> np.ndarray:
-        """The earliest instant t >= start with business_seconds(start, t) == seconds."""
+        """The earliest instant t >= start with business_seconds(start, t) == seconds.
+
+        NaN where the calendar never works. Deadlines past the grid grow it (up to 200 years).
+        """
         calendar = np.asarray(calendar, dtype=np.int64)
         start = np.asarray(start, dtype=np.float64)
         seconds = np.asarray(seconds, dtype=np.float64)
         clock = self._covering(calendar, start)
-        target = clock.worked_before(calendar, start) + seconds
         while True:
-            short = np.isfinite(target) & (target > clock.total[calendar]) & (seconds > 0)
-            has_work = clock.total[calendar] > 0
-            if not np.any(short & has_work) or clock.last.year > self.first.year + 200:
+            target = clock.worked_before(calendar, start) + seconds
+            short = np.isfinite(target) & (target > clock.work_count[calendar] * clock.step)
+            if not np.any(short & (clock.work_count[calendar] > 0)):
+                break
+            if clock.last.year > self.first.year + 200:
                 break
             later = clock.last + (clock.last - clock.first) + timedelta(days=366)
             clock = clock.extended_to(clock.first, later)
-            target = clock.worked_before(calendar, start) + seconds
-        due = clock._instant_of_work(calendar, target)
-        due = np.where(seconds == 0, start, due)
+        due = clock.instant_of_work(calendar, target)
+        due = np.where(seconds <= 0, start, due)
         return np.where(np.isfinite(start) & np.isfinite(seconds), due, np.nan)
 
-    def _instant_of_work(self, calendar: np.ndarray, target: np.ndarray) -> np.ndarray:
-        """W^-1: the earliest instant whose W equals the target (NaN beyond the clock)."""
-        finite = np.isfinite(target) & (self.total[calendar] > 0)
-        w = np.where(finite, target, 0.0)
-        bucket = np.clip(np.ceil(w / BUCKET_S).astype(np.int64) - 1, 0, None)
-        bucket = np.minimum(bucket, self.work_size[calendar] - 1)
-        index = self.work_index[self.work_base[calendar] + np.maximum(bucket, 0)]
-        stop = self.interval_stop[calendar]
-        last = max(self.starts.size - 1, 0)
-        for _ in range(self.work_steps + 1):
-            safe = np.minimum(index, last)
-            step = (index < stop) & (self.before[safe] + self.ends[safe] - self.starts[safe] < w)
-            index = np.where(step, index + 1, index)
-        beyond = index >= stop
-        safe = np.minimum(index, last)
-        instant = self.starts[safe] + (w - self.before[safe]) if self.starts.size else w * np.nan
-        return np.where(finite & ~beyond & (target <= self.total[calendar]), instant, np.nan)
+    def instant_of_work(self, calendar: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """W^-1: the earliest instant whose W equals the target (NaN beyond the grid).
+
+        All working buckets before the j-th are full, so it starts at W = j * step.
+        """
+        target = np.asarray(target, dtype=np.float64)
+        ordinal = np.ceil(np.nan_to_num(target) / self.step).astype(np.int64) - 1
+        ordinal = np.maximum(ordinal, 0)
+        inside = np.isfinite(target) & (ordinal < self.work_count[calendar])
+        row = np.where(inside, self.work_base[calendar] + ordinal, 0)
+        instant = self.work_starts[row] + (target - ordinal * float(self.step)) if row.size else target
+        return np.where(inside, instant, np.nan)
+
+    def extended_to(self, first: date, last: date) -> BusinessClock:
+        """The same calendars, covering at least the local dates [first, last]."""
+        return BusinessClock(self.specs, min(first, self.first), max(last, self.last), self.step)
 
     def _covering(self, calendar: np.ndarray, *instants: np.ndarray) -> BusinessClock:
-        """This clock, or a longer one when some instant falls past its last date."""
+        """This clock, or a wider one when some instant falls outside its grid."""
         clock = self
         for values in instants:
             values = np.asarray(values, dtype=np.float64)
-            if clock.covers(values, calendar):
+            if clock.covers(calendar, values):
                 continue
             first = _utc_date(float(np.nanmin(values))) - timedelta(days=2)
             last = _utc_date(float(np.nanmax(values))) + timedelta(days=2)
@@ -413,7 +397,7 @@ class BusinessClock:
         return clock
 
     def end_of_local_date(self, calendar: np.ndarray, days: np.ndarray) -> np.ndarray:
-        """The instant a local date ends (next local midnight) in each row's calendar."""
+        """The instant a local date (days since 1970-01-01) ends, in each row's calendar."""
         calendar = np.asarray(calendar, dtype=np.int64)
         local = (np.asarray(days, dtype=np.float64) + 1) * DAY_S
         out = np.full(local.shape, np.nan)
@@ -423,6 +407,43 @@ class BusinessClock:
                 out[rows] = local_to_utc(local[rows], spec.timezone)
         return out
 
+    # the same grid, for SQL -----------------------------------------------------------------
+
+    def grid_tables(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """(calendar_buckets, calendar_work_buckets) as column arrays for DuckDB.
+
+        calendar_buckets: calendar_id, bucket (floor(epoch / step)), worked_before, is_working.
+        calendar_work_buckets: calendar_id, ordinal (0-based among working buckets), starts_at.
+        """
+        calendar_ids = np.repeat(np.arange(len(self.specs), dtype=np.int32), self.bucket_count)
+        local = np.arange(self.worked.size, dtype=np.int64) - np.repeat(
+            self.bucket_base, self.bucket_count
+        )
+        buckets = {
+            "calendar_id": calendar_ids,
+            "bucket": local + np.repeat(self.first_bucket, self.bucket_count),
+            "worked_before": self.worked,
+            "is_working": self.working,
+        }
+        work_ids = np.repeat(np.arange(len(self.specs), dtype=np.int32), self.work_count)
+        ordinals = np.arange(self.work_starts.size, dtype=np.int64) - np.repeat(
+            self.work_base, self.work_count
+        )
+        work = {"calendar_id": work_ids, "ordinal": ordinals, "starts_at": self.work_starts}
+        return buckets, work
+
+
+def _working_buckets(
+    starts: np.ndarray, ends: np.ndarray, first_bucket: int, buckets: int, step: int
+) -> np.ndarray:
+    """Which buckets of [first_bucket, first_bucket + buckets) lie inside a working interval."""
+    change = np.zeros(buckets + 1, dtype=np.int64)
+    lo = np.clip(np.round(starts / step).astype(np.int64) - first_bucket, 0, buckets)
+    hi = np.clip(np.round(ends / step).astype(np.int64) - first_bucket, 0, buckets)
+    np.add.at(change, lo, 1)
+    np.add.at(change, hi, -1)
+    return np.cumsum(change[:-1]) > 0
+
 
 def _utc_date(instant: float) -> date:
     return datetime.fromtimestamp(instant, UTC).date()
@@ -431,8 +452,3 @@ def _utc_date(instant: float) -> date:
 def _midnight_utc(day: date, timezone: str) -> float:
     local = np.array([float(np.datetime64(day, "D").astype(np.int64) * DAY_S)])
     return float(local_to_utc(local, timezone)[0])
-
-
-def _max_step(indexes: list[np.ndarray]) -> int:
-    steps = [int(np.diff(index).max()) for index in indexes if index.size > 1]
-    return max(steps, default=0)

@@ -119,7 +119,9 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, db: Path, tables: list[str]
     target = snapshot_path(db)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
-    con.execute("ATTACH ? AS snapshot", [str(temporary)])
+    # ATTACH takes no bound parameters; the path is ours, quoted as a string literal.
+    literal = "'" + str(temporary).replace("'", "''") + "'"
+    con.execute(f"ATTACH {literal} AS snapshot")
     try:
         for table in tables:
             con.execute(f"CREATE TABLE snapshot.{table} AS SELECT * FROM main.{table}")

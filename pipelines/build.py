@@ -1,0 +1,349 @@
+"""`cspulse build`: staging -> intermediate -> marts, as of one instant, then the snapshot.
+
+The SQL models live in `sql/<layer>/<model>.sql`, one model per file, run in the order below;
+each file's second line says whether it is a view or a table. The few inputs SQL cannot make
+itself come from Python first: the SLA policies of the configuration as small tables, which
+calendar judges which account, and the calendars' working-time grid (metrics/calendar.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from metrics.calendar import DAY_S, BusinessClock, CalendarSpec, local_to_utc
+from pipelines.config import BASELINE_TIER, Config
+from pipelines.warehouse import publish_snapshot
+
+SQL_DIR = Path(__file__).with_name("sql")
+MODELS = (
+    "staging/stg_accounts",
+    "staging/stg_tickets",
+    "staging/stg_ticket_events",
+    "intermediate/int_ticket_policies",
+    "intermediate/int_ticket_status_changes",
+    "intermediate/int_ticket_resolutions",
+    "intermediate/int_ticket_pauses",
+    "intermediate/int_ticket_business_time",
+    "intermediate/int_ticket_targets",
+    "intermediate/int_ticket_due_dates",
+    "marts/sla_tickets",
+    "marts/sla_compliance_monthly",
+    "marts/account_summary",
+)
+# Models that read the calendar grid: re-run when the grid has to grow for a late deadline.
+GRID_MODELS = MODELS[MODELS.index("intermediate/int_ticket_business_time") :]
+MARTS = tuple(model.split("/")[1] for model in MODELS if model.startswith("marts/"))
+SNAPSHOT_TABLES = (*MARTS, "ingest_runs", "rejected_rows", "build_runs")
+
+Progress = Callable[[str], None]
+
+
+def model_sql(model: str) -> tuple[str, str]:
+    """(SQL text, materialisation) of a model file."""
+    text = (SQL_DIR / f"{model}.sql").read_text(encoding="utf-8")
+    materialized = "table"
+    for line in text.splitlines()[:3]:
+        if line.startswith("-- materialized:"):
+            materialized = line.split(":", 1)[1].strip()
+    return text, materialized
+
+
+def run_model(con: duckdb.DuckDBPyConnection, model: str) -> None:
+    text, materialized = model_sql(model)
+    name = model.split("/")[1]
+    kind = "VIEW" if materialized == "view" else "TABLE"
+    _drop_relation(con, name)
+    con.execute(f"CREATE {kind} {name} AS\n{text}")
+
+
+def _drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    row = con.execute(
+        "SELECT table_type FROM information_schema.tables "
+        "WHERE table_name = ? AND table_schema = 'main'",
+        [name],
+    ).fetchone()
+    if row:
+        con.execute(f"DROP {'VIEW' if row[0] == 'VIEW' else 'TABLE'} {name}")
+
+
+def latest_timestamp(con: duckdb.DuckDBPyConnection) -> datetime:
+    """The latest instant anywhere in the loaded exports (what `demo` builds as of)."""
+    row = con.execute(
+        """
+        SELECT max(instant) FROM (
+            SELECT greatest(created_at, first_response_at, resolved_at, closed_at) AS instant
+            FROM tickets
+            UNION ALL SELECT max("at") FROM ticket_events
+            UNION ALL SELECT max("at") FROM usage_events
+        )
+        """
+    ).fetchone()
+    moment = row[0] if row and row[0] else datetime.now(UTC)
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class CalendarChoice:
+    policy_tier: str
+    account_calendar: str | None
+    account_timezone: str | None
+    label: str
+    spec: CalendarSpec
+
+
+def build(
+    con: duckdb.DuckDBPyConnection,
+    db: Path,
+    config: Config,
+    as_of: datetime,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Compute every mart as of `as_of` and publish the dashboard snapshot."""
+    say = progress or (lambda message: None)
+    started = datetime.now(UTC)
+    as_of = as_of.astimezone(UTC).replace(microsecond=0)
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET VARIABLE as_of = CAST(? AS TIMESTAMPTZ)", [as_of])
+    con.execute("SET VARIABLE default_timezone = ?", [config.default_timezone])
+    say("placeholder accounts")
+    placeholders = refresh_placeholder_accounts(con)
+    _create_policy_tables(con, config)
+    choices = _calendar_choices(con, config)
+    specs = sorted({choice.spec for choice in choices}, key=repr)
+    _create_calendar_choices(con, choices, specs)
+    first, last = _date_range(con, as_of)
+    clock = BusinessClock(specs, first, last)
+    _create_grid_tables(con, clock)
+    _run_sql_file(con, SQL_DIR / "macros.sql")
+    for model in MODELS:
+        say(f"model {model}")
+        run_model(con, model)
+    step = timedelta(days=31)
+    while _deadlines_past_grid(con, clock):
+        say("a deadline lies past the calendar grid: extending it")
+        later, step = clock.last + step, step * 2
+        clock = clock.extended_to(clock.first, later)
+        _create_grid_tables(con, clock)
+        for model in GRID_MODELS:
+            run_model(con, model)
+    counts = {mart: _count(con, mart) for mart in MARTS}
+    finished = datetime.now(UTC)
+    con.execute(
+        "INSERT INTO build_runs SELECT coalesce(max(build_id), 0) + 1, ?, ?, ?, ?, ? FROM build_runs",
+        [as_of, config.to_toml(), started, finished, json.dumps(counts)],
+    )
+    say("publishing the dashboard snapshot")
+    snapshot = publish_snapshot(con, db, list(SNAPSHOT_TABLES))
+    return {
+        "as_of": as_of.isoformat(),
+        "rows": counts,
+        "placeholder_accounts": placeholders,
+        "calendars": len(specs),
+        "grid_bucket_s": clock.step,
+        "seconds": round((finished - started).total_seconds(), 3),
+        "snapshot": str(snapshot),
+    }
+
+
+def _run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    for statement in path.read_text(encoding="utf-8").split(";"):
+        if statement.strip() and not all(
+            line.strip().startswith("--") or not line.strip() for line in statement.splitlines()
+        ):
+            con.execute(statement)
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def refresh_placeholder_accounts(con: duckdb.DuckDBPyConnection) -> int:
+    """Flagged stand-ins for accounts that tickets name but no accounts export has (yet)."""
+    con.execute("DELETE FROM accounts WHERE is_placeholder")
+    con.execute(
+        """
+        INSERT INTO accounts (account_id, tier, paid_seats, active_users, mrr, is_placeholder)
+        SELECT DISTINCT account_id, 'standard', 0, 0, 0, true
+        FROM tickets
+        WHERE account_id NOT IN (SELECT account_id FROM accounts)
+        """
+    )
+    return _count_where(con, "accounts", "is_placeholder")
+
+
+def _count_where(con: duckdb.DuckDBPyConnection, table: str, condition: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table} WHERE {condition}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, Any]) -> None:
+    """Create (or replace) a table from column arrays."""
+    table = pa.table(columns)
+    con.register(f"{name}_arrow", table)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
+    finally:
+        con.unregister(f"{name}_arrow")
+
+
+def _create_policy_tables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    """The configuration's SLA policies as tables the models join to."""
+    tiers = sorted(config.sla)
+    _register(
+        con,
+        "policy_tiers",
+        {
+            "tier": tiers,
+            "calendar_name": [config.sla[tier].calendar for tier in tiers],
+            "at_risk_share": pa.array([config.sla[tier].at_risk_share for tier in tiers], pa.float64()),
+        },
+    )
+    rows = [
+        (tier, channel, minutes)
+        for tier in tiers
+        for channel, minutes in config.sla[tier].first_response_min.items()
+    ]
+    _register(con, "policy_response_targets", _columns(rows, ("tier", "channel", "target_min")))
+    rows = [
+        (tier, task_type, minutes)
+        for tier in tiers
+        for task_type, minutes in config.sla[tier].resolution_min.items()
+    ]
+    _register(con, "policy_resolution_targets", _columns(rows, ("tier", "task_type", "target_min")))
+    statuses = [
+        (tier, status, status in policy.pause_statuses, status in policy.resolved_statuses)
+        for tier, policy in config.sla.items()
+        for status in dict.fromkeys(policy.pause_statuses + policy.resolved_statuses)
+    ]
+    _register(
+        con, "policy_statuses", _columns(statuses, ("tier", "status", "is_pause", "is_resolved"))
+    )
+
+
+def _columns(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> dict[str, list[Any]]:
+    return {name: [row[index] for row in rows] for index, name in enumerate(names)}
+
+
+def _calendar_choices(con: duckdb.DuckDBPyConnection, config: Config) -> list[CalendarChoice]:
+    """Which calendar judges each (tier policy, account calendar, account timezone) combination.
+
+    An account's named calendar wins over its timezone; a timezone alone moves the tier's
+    calendar into that zone; otherwise the tier's calendar. An unknown calendar name falls back
+    to the timezone / tier rule.
+    """
+    combinations = con.execute(
+        """
+        SELECT DISTINCT
+            CASE WHEN lower(coalesce(tier, '')) IN (SELECT tier FROM policy_tiers)
+                 THEN lower(tier) ELSE ? END,
+            calendar, timezone
+        FROM accounts
+        """,
+        [BASELINE_TIER],
+    ).fetchall()
+    combinations += [(tier, None, None) for tier in config.sla]
+    choices = []
+    for policy_tier, account_calendar, account_timezone in sorted(set(combinations), key=repr):
+        tier_calendar = config.sla[policy_tier].calendar
+        if account_calendar in config.calendars:
+            label, spec = account_calendar, config.calendars[account_calendar]
+        elif account_timezone:
+            spec = config.calendars[tier_calendar].in_timezone(account_timezone)
+            label = f"{tier_calendar} in {account_timezone}"
+        else:
+            label, spec = tier_calendar, config.calendars[tier_calendar]
+        choices.append(CalendarChoice(policy_tier, account_calendar, account_timezone, label, spec))
+    return choices
+
+
+def _create_calendar_choices(
+    con: duckdb.DuckDBPyConnection, choices: list[CalendarChoice], specs: list[CalendarSpec]
+) -> None:
+    _register(
+        con,
+        "calendar_choices",
+        {
+            "policy_tier": [choice.policy_tier for choice in choices],
+            "account_calendar": pa.array([c.account_calendar for c in choices], pa.string()),
+            "account_timezone": pa.array([c.account_timezone for c in choices], pa.string()),
+            "calendar_id": pa.array([specs.index(c.spec) for c in choices], pa.int32()),
+            "calendar_label": [choice.label for choice in choices],
+        },
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE calendar_choices AS
+        SELECT calendar_choices.*, policy_tiers.at_risk_share
+        FROM calendar_choices JOIN policy_tiers ON policy_tiers.tier = calendar_choices.policy_tier
+        """
+    )
+
+
+def _date_range(con: duckdb.DuckDBPyConnection, as_of: datetime) -> tuple[date, date]:
+    """The dates the calendar grid must cover: first ticket to as-of or the latest deadline."""
+    row = con.execute(
+        """
+        SELECT min(created_at), max(greatest(created_at, due_at))
+        FROM tickets WHERE created_at <= getvariable('as_of')
+        """
+    ).fetchone()
+    first = row[0] if row and row[0] else as_of
+    last = max(row[1], as_of) if row and row[1] else as_of
+    return first.date() - timedelta(days=2), last.date() + timedelta(days=2)
+
+
+def _create_grid_tables(con: duckdb.DuckDBPyConnection, clock: BusinessClock) -> None:
+    buckets, work = clock.grid_tables()
+    con.execute("SET VARIABLE bucket_s = CAST(? AS BIGINT)", [clock.step])
+    _register(con, "calendar_buckets", buckets)
+    _register(con, "calendar_work_buckets", work)
+    days = np.arange(
+        np.datetime64(clock.first, "D"), np.datetime64(clock.last, "D") + 1
+    ).astype(np.int64)
+    calendar_ids, local_dates, ends = [], [], []
+    for position, spec in enumerate(clock.specs):
+        calendar_ids.append(np.full(days.size, position, dtype=np.int32))
+        local_dates.append(days.astype("datetime64[D]"))
+        ends.append(local_to_utc((days + 1).astype(np.float64) * DAY_S, spec.timezone))
+    _register(
+        con,
+        "calendar_day_ends_raw",
+        {
+            "calendar_id": np.concatenate(calendar_ids) if calendar_ids else np.zeros(0, np.int32),
+            "local_date": np.concatenate(local_dates) if local_dates else np.zeros(0, "datetime64[D]"),
+            "ends_epoch": np.concatenate(ends) if ends else np.zeros(0),
+        },
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE calendar_day_ends AS
+        SELECT calendar_id, local_date, to_timestamp(ends_epoch) AS ends_at FROM calendar_day_ends_raw
+        """
+    )
+    con.execute("DROP TABLE calendar_day_ends_raw")
+
+
+def _deadlines_past_grid(con: duckdb.DuckDBPyConnection, clock: BusinessClock) -> bool:
+    """Whether some deadline needs working time beyond the grid's last working bucket."""
+    rows = con.execute(
+        """
+        SELECT calendar_id,
+               max(work_ordinal(greatest(response_due_worked_s, resolution_due_worked_s)))
+        FROM int_ticket_targets GROUP BY calendar_id
+        """
+    ).fetchall()
+    for calendar_id, needed in rows:
+        available = int(clock.work_count[calendar_id])
+        if needed is not None and available and needed >= available:
+            return clock.last.year < clock.first.year + 200
+    return False

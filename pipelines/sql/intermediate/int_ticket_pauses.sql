@@ -1,0 +1,26 @@
+-- one row per paused stretch of a ticket: in a pause status, or resolved before a reopen
+-- materialized: table
+with
+
+status_changes as (select * from int_ticket_status_changes),
+resolutions as (select ticket_id, resolved_at from int_ticket_resolutions),
+tickets as (select ticket_id, calendar_id from int_ticket_policies),
+
+paused_stretches as (
+    select
+        status_changes.ticket_id,
+        status_changes.changed_at as paused_from,
+        -- a pause ends at the next status event, the resolution, or as-of
+        least(
+            coalesce(status_changes.next_changed_at, getvariable('as_of')),
+            coalesce(resolutions.resolved_at, getvariable('as_of'))
+        ) as paused_until,
+    from status_changes
+    join resolutions using (ticket_id)
+    where status_changes.is_pause or (status_changes.is_resolved and status_changes.is_reopened_later)
+)
+
+select paused_stretches.*, tickets.calendar_id
+from paused_stretches
+join tickets using (ticket_id)
+where paused_until > paused_from

@@ -1,0 +1,24 @@
+-- one row per ticket created as of the build; what happened after as-of has not happened yet
+-- materialized: view
+select
+    ticket_id,
+    account_id,
+    created_at,
+    channel,
+    task_type,
+    status,
+    assignee,
+    team,
+    priority,
+    case when first_response_at <= getvariable('as_of') then first_response_at end as first_response_at,
+    case when resolved_at <= getvariable('as_of') then resolved_at end as resolved_at,
+    case when closed_at <= getvariable('as_of') then closed_at end as closed_at,
+    due_at,
+    due_date,
+    subtasks,
+    reassignments,
+    reopens,
+    csat,
+    subject,
+from tickets
+where created_at <= getvariable('as_of')
