@@ -1,0 +1,487 @@
+"""Ingest: every kind and format, the bad-input corpus, idempotency, updates and atomicity."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import ingest as ingest_module
+from pipelines import schemas
+from tests.conftest import FIXTURES, Warehouse, fetch_table, run_cli, utc, write
+
+GOOD = FIXTURES / "ingest"
+
+
+def test_every_canonical_kind_loads_with_normalised_values(warehouse: Warehouse) -> None:
+    results = warehouse.ingest(*sorted(GOOD.glob("*.csv")))
+    assert {r.file.split("/")[-1]: (r.kind, r.status, r.rows_read, r.rows_loaded) for r in results} == {
+        "accounts.csv": ("accounts", "loaded", 3, 3),
+        "account_modules.csv": ("account_modules", "loaded", 4, 4),
+        "tickets.csv": ("tickets", "loaded", 4, 4),
+        "ticket_events.csv": ("ticket_events", "loaded", 6, 6),
+        "usage_events.csv": ("usage_events", "loaded", 5, 5),
+        "usage_daily.csv": ("usage_daily", "loaded", 2, 2),
+    }
+    # tiers are matched case-insensitively: "ISM" is the ism tier
+    assert warehouse.rows("SELECT account_id, tier, mrr FROM accounts ORDER BY 1") == [
+        ("A1", "standard", 120000.5),
+        ("A2", "ism", 50000.0),
+        ("A3", "standard", 9000.0),
+    ]
+    # 2025-01-31T12:00:00+03:00 is 09:00 UTC
+    assert warehouse.one("SELECT churned_at FROM accounts WHERE account_id = 'A3'") == utc(
+        "2025-01-31T09:00:00+00:00"
+    )
+    # true / yes / false / 1
+    assert warehouse.rows("SELECT module, paid FROM account_modules ORDER BY account_id, module") == [
+        ("crm", True),
+        ("reports", True),
+        ("telephony", False),
+        ("crm", True),
+    ]
+
+
+def test_ticket_timestamps_offsets_and_naive_local_time(warehouse: Warehouse) -> None:
+    warehouse.ingest(GOOD / "tickets.csv")
+    tickets = {row["ticket_id"]: row for row in warehouse.dicts("SELECT * FROM tickets")}
+    # an explicit offset is honoured: 09:50+03:00 = 06:50 UTC
+    assert tickets["T1"]["created_at"] == utc("2024-03-01T06:50:00+00:00")
+    # a naive time is Moscow time (the default calendar's zone): 17:00 = 14:00 UTC
+    assert tickets["T2"]["created_at"] == utc("2024-03-01T14:00:00+00:00")
+    assert tickets["T2"]["closed_at"] == utc("2024-03-06T09:00:00+00:00")
+    # a date-only deadline keeps its date; due_at is the end of that day in Moscow
+    assert tickets["T4"]["due_date"] == date(2024, 3, 7)
+    assert tickets["T4"]["due_at"] == utc("2024-03-07T21:00:00+00:00")
+    # channel and status are trimmed and lower-cased; the subject keeps its text
+    assert (tickets["T1"]["channel"], tickets["T1"]["status"]) == ("email", "resolved")
+    assert tickets["T2"]["subject"] == "Import, then <b>export</b> & report"
+    # a ticket of an account nobody exported yet is loaded, not rejected
+    assert tickets["T4"]["account_id"] == "A9"
+
+
+def test_status_events_keep_file_position_and_normalise_status_values(warehouse: Warehouse) -> None:
+    warehouse.ingest(GOOD / "ticket_events.csv")
+    assert warehouse.rows(
+        'SELECT kind, value, position FROM ticket_events WHERE ticket_id = \'T2\' ORDER BY "at", position'
+    ) == [
+        ("status", "new", 2),
+        ("assign", "anna", 3),  # an assignee's name is not a status: its case is kept
+        ("status", "pending", 4),
+        ("status", "in_progress", 5),
+        ("status", "resolved", 6),
+    ]
+
+
+def test_usage_events_roll_up_into_days_of_the_default_timezone(warehouse: Warehouse) -> None:
+    warehouse.ingest(GOOD / "usage_events.csv", GOOD / "usage_daily.csv")
+    assert warehouse.rows("SELECT * FROM usage_daily ORDER BY account_id, date, module") == [
+        # u1 at 08:00 and 09:00, u2 at 23:30 Moscow: 2 users, 3 events on March 1
+        (date(2024, 3, 1), "A1", "crm", 2, 3),
+        # 21:30 UTC on March 1 is 00:30 on March 2 in Moscow
+        (date(2024, 3, 2), "A1", "crm", 1, 1),
+        (date(2024, 3, 2), "A1", "reports", 1, 1),
+        (date(2024, 3, 1), "A2", "crm", 2, 17),
+        (date(2024, 3, 2), "A2", "crm", 1, None),
+    ]
+    # more events for a day already counted: the day is recounted from every stored event
+    more = write(
+        warehouse.path.parent / "usage_events_2.csv",
+        "account_id,user_id,module,at\nA1,u3,crm,2024-03-01T12:00:00+03:00\n",
+    )
+    warehouse.ingest(more)
+    assert warehouse.rows(
+        "SELECT active_users, events FROM usage_daily WHERE account_id = 'A1' AND date = '2024-03-01'"
+    ) == [(3, 4)]
+
+
+def test_staged_rows_satisfy_the_pandera_models(warehouse: Warehouse) -> None:
+    """The SQL checks are compiled from the pandera models: what they let in, pandera accepts."""
+    warehouse.ingest(*sorted(GOOD.glob("*.csv")))
+    for table in ("accounts", "account_modules", "tickets", "ticket_events", "usage_daily"):
+        frame = warehouse.con.execute(
+            f"SELECT {', '.join(repr(c).replace(chr(39), chr(34)) for c in schemas.column_names(table))} "
+            f"FROM {table}"
+        ).df()
+        schema = schemas.MODELS[table].to_schema()
+        schema.coerce = True  # DuckDB hands dates over as datetimes; values are what we check
+        schema.validate(frame, lazy=True)
+
+
+# --- formats -------------------------------------------------------------------------------
+
+
+def _as_parquet(source: Path, target: Path) -> Path:
+    duckdb.sql(
+        f"COPY (SELECT * FROM read_csv('{source}', all_varchar = true)) TO '{target}' (FORMAT parquet)"
+    )
+    return target
+
+
+def _as_xlsx(source: Path, target: Path) -> Path:
+    import csv
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    with open(source, encoding="utf-8") as handle:
+        for record in csv.reader(handle):
+            sheet.append([_excel_value(value) for value in record])
+    book.save(target)
+    return target
+
+
+def _excel_value(value: str) -> object:
+    try:
+        return int(value)
+    except ValueError:
+        pass
+    try:
+        return float(value)
+    except ValueError:
+        return value or None
+
+
+@pytest.mark.parametrize("converter", [_as_parquet, _as_xlsx], ids=["parquet", "xlsx"])
+def test_parquet_and_xlsx_give_the_same_staging_rows_as_csv(
+    tmp_path: Path, converter: object
+) -> None:
+    from tests.conftest import make_warehouse
+
+    from_csv = make_warehouse(tmp_path / "csv")
+    from_csv.ingest(GOOD / "accounts.csv", GOOD / "tickets.csv")
+    other = make_warehouse(tmp_path / "other")
+    suffix = ".parquet" if converter is _as_parquet else ".xlsx"
+    files = [
+        converter(GOOD / name, tmp_path / name.replace(".csv", suffix))  # type: ignore[operator]
+        for name in ("accounts.csv", "tickets.csv")
+    ]
+    results = other.ingest(*files)
+    assert [(r.kind, r.rows_loaded) for r in results] == [("accounts", 3), ("tickets", 4)]
+    for table in ("accounts", "tickets"):
+        assert fetch_table(other.con, table) == fetch_table(from_csv.con, table)
+
+
+def test_xlsx_rejects_name_the_sheet_row(tmp_path: Path, warehouse: Warehouse) -> None:
+    source = write(
+        tmp_path / "accounts.csv",
+        "account_id,name,tier,paid_seats,active_users,mrr\nB1,Ok,standard,1,1,1\nB2,Bad,standard,-4,1,1\n",
+    )
+    result = warehouse.ingest(_as_xlsx(source, tmp_path / "accounts.xlsx"))[0]
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert warehouse.rows('SELECT row_number, "column", reason FROM rejected_rows') == [
+        (3, "paid_seats", "paid_seats: -4 is below 0")
+    ]
+
+
+# --- the bad-input corpus ------------------------------------------------------------------
+
+ACCOUNTS_HEADER = "account_id,name,tier,paid_seats,active_users,mrr\n"
+TICKETS_HEADER = "ticket_id,account_id,created_at,channel,task_type,status,first_response_at,resolved_at\n"
+
+
+def test_cp1251_file_is_transcoded(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(
+        tmp_path / "accounts.csv",
+        "account_id;name;tier;paid_seats;active_users;mrr\nR1;ООО Ромашка;standard;10;8;1000\n",
+        encoding="cp1251",
+    )
+    assert warehouse.ingest(path)[0].rows_loaded == 1
+    assert warehouse.one("SELECT name FROM accounts") == "ООО Ромашка"
+
+
+def test_semicolon_file_with_decimal_commas(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(
+        tmp_path / "accounts.csv",
+        'account_id;name;tier;paid_seats;active_users;mrr\nR1;"Рога; и копыта";standard;10;8;"1 000,50"\n',
+    )
+    assert warehouse.ingest(path)[0].rows_loaded == 1
+    # "1 000,50" in a ;-separated (Russian Excel) file is one thousand and a half
+    assert warehouse.rows("SELECT name, mrr FROM accounts") == [("Рога; и копыта", 1000.5)]
+
+
+def test_utf8_bom_is_not_part_of_the_first_column(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(tmp_path / "accounts.csv", "\ufeff" + ACCOUNTS_HEADER + "B1,Bom,standard,1,1,1\n")
+    assert warehouse.ingest(path)[0].rows_loaded == 1
+    assert warehouse.one("SELECT account_id FROM accounts") == "B1"
+
+
+def test_tab_separated_file(tmp_path: Path, warehouse: Warehouse) -> None:
+    text = ACCOUNTS_HEADER.replace(",", "\t") + "B1\tTab\tstandard\t1\t1\t1\n"
+    assert warehouse.ingest(write(tmp_path / "accounts.tsv", text))[0].rows_loaded == 1
+
+
+def _rejects(warehouse: Warehouse) -> list[tuple[object, ...]]:
+    return warehouse.rows('SELECT row_number, "column", reason FROM rejected_rows ORDER BY row_number')
+
+
+def test_impossible_dates_are_rejected(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(
+        tmp_path / "tickets.csv",
+        TICKETS_HEADER
+        + "T1,A1,2024-02-30 10:00:00,email,simple,open,,\n"
+        + "T2,A1,2024-02-28 10:00:00,email,simple,open,2024-13-01T10:00:00,\n",
+    )
+    result = warehouse.ingest(path)[0]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2, 0, 2)
+    assert _rejects(warehouse) == [
+        (2, "created_at", 'created_at: "2024-02-30 10:00:00" is not a valid timestamp'),
+        (3, "first_response_at", 'first_response_at: "2024-13-01T10:00:00" is not a valid timestamp'),
+    ]
+
+
+def test_text_in_numbers_and_negative_counts(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(
+        tmp_path / "accounts.csv",
+        ACCOUNTS_HEADER
+        + "B1,Ok,standard,10,5,100\n"
+        + "B2,Text,standard,many,5,100\n"
+        + "B3,Negative,standard,10,-1,-5\n"
+        + "B4,Fraction,standard,2.5,1,1\n",
+    )
+    result = warehouse.ingest(path)[0]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 1, 3)
+    assert _rejects(warehouse) == [
+        (3, "paid_seats", 'paid_seats: "many" is not a whole number'),
+        # every problem of a row is reported, in schema order; the column is the first
+        (4, "active_users", "active_users: -1 is below 0; mrr: -5.0 is below 0"),
+        (5, "paid_seats", 'paid_seats: "2.5" is not a whole number'),
+    ]
+
+
+def test_missing_ids_and_out_of_order_timestamps(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(
+        tmp_path / "tickets.csv",
+        TICKETS_HEADER
+        + ",A1,2024-03-01T10:00:00Z,email,simple,open,,\n"
+        + "T2,A1,2024-03-01T10:00:00Z,email,simple,open,2024-03-01T09:00:00Z,2024-03-01T09:30:00Z\n"
+        + "T3,,2024-03-01T10:00:00Z,email,simple,open,,\n",
+    )
+    result = warehouse.ingest(path)[0]
+    assert (result.rows_loaded, result.rows_rejected) == (0, 3)
+    assert _rejects(warehouse) == [
+        (2, "ticket_id", "ticket_id: missing"),
+        (
+            3,
+            "first_response_at",
+            "first_response_at: 2024-03-01 09:00:00 UTC is before created_at 2024-03-01 10:00:00 UTC; "
+            "resolved_at: 2024-03-01 09:30:00 UTC is before created_at 2024-03-01 10:00:00 UTC",
+        ),
+        (4, "account_id", "account_id: missing"),
+    ]
+
+
+def test_csat_must_be_between_one_and_five(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(
+        tmp_path / "tickets.csv",
+        "ticket_id,account_id,created_at,channel,task_type,status,csat\n"
+        "T1,A1,2024-03-01T10:00:00Z,email,simple,open,7\nT2,A1,2024-03-01T10:00:00Z,email,simple,open,5\n",
+    )
+    warehouse.ingest(path)
+    assert _rejects(warehouse) == [(2, "csat", "csat: 7 is not between 1 and 5")]
+
+
+def test_rejected_row_keeps_the_raw_row_as_json(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(tmp_path / "accounts.csv", ACCOUNTS_HEADER + "B1,Ромашка,standard,x,1,1\n")
+    result = warehouse.ingest(path)[0]
+    raw = warehouse.one("SELECT raw FROM rejected_rows")
+    assert json.loads(str(raw)) == {
+        "account_id": "B1",
+        "name": "Ромашка",
+        "tier": "standard",
+        "paid_seats": "x",
+        "active_users": "1",
+        "mrr": "1",
+    }
+    assert warehouse.one("SELECT run_id FROM rejected_rows") == result.run_id
+
+
+def test_rows_with_the_wrong_number_of_fields_are_rejected_not_lost(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    path = write(
+        tmp_path / "accounts.csv",
+        ACCOUNTS_HEADER + "B1,Ok,standard,1,1,1\nB2,Short,standard\nB3,Ok,standard,1,1,1\nB4,Long,standard,1,1,1,9\n",
+    )
+    result = warehouse.ingest(path)[0]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 2, 2)
+    assert _rejects(warehouse) == [
+        (3, None, "expected 6 fields, found 3"),
+        (5, None, "expected 6 fields, found 7"),
+    ]
+
+
+def test_duplicates_and_superseded_rows_within_a_file(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(
+        tmp_path / "accounts.csv",
+        ACCOUNTS_HEADER
+        + "B1,First,standard,1,1,1\n"  # row 2: superseded by row 4
+        + "B2,Same,standard,1,1,1\n"  # row 3
+        + "B1,Second,standard,2,2,2\n"  # row 4: the later wins
+        + "B2,Same,standard,1,1,1\n",  # row 5: an exact copy of row 3
+    )
+    result = warehouse.ingest(path)[0]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 2, 2)
+    assert _rejects(warehouse) == [(2, None, "superseded by row 4"), (5, None, "duplicate of row 3")]
+    assert warehouse.rows("SELECT account_id, name FROM accounts ORDER BY 1") == [
+        ("B1", "Second"),
+        ("B2", "Same"),
+    ]
+
+
+def test_missing_required_column_refuses_the_file(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(
+        tmp_path / "tickets.csv",
+        "ticket_id,account_id,created,channel,task_type,status\nT1,A1,2024-03-01T10:00:00Z,email,simple,open\n",
+    )
+    result = warehouse.ingest(path)[0]
+    assert result.status == "refused"
+    assert result.message == (
+        f"{path}: missing required column 'created_at' for tickets; "
+        "the closest column present is 'created'"
+    )
+    assert warehouse.one("SELECT count(*) FROM tickets") == 0
+    assert warehouse.rows("SELECT status, rows_read, rows_loaded, rows_rejected FROM ingest_runs") == [
+        ("refused", 0, 0, 0)
+    ]
+    assert warehouse.one("SELECT count(*) FROM rejected_rows") == 0
+
+
+def test_empty_file_is_refused_and_header_only_loads_nothing(tmp_path: Path, warehouse: Warehouse) -> None:
+    empty = write(tmp_path / "tickets.csv", "")
+    header_only = write(tmp_path / "accounts.csv", ACCOUNTS_HEADER)
+    refused, loaded = warehouse.ingest(empty, header_only)
+    assert (refused.status, refused.message) == ("refused", f"{empty}: the file is empty (0 bytes)")
+    assert (loaded.status, loaded.rows_read, loaded.rows_loaded, loaded.rows_rejected) == (
+        "loaded",
+        0,
+        0,
+        0,
+    )
+
+
+def test_unknown_kind_is_refused_with_advice(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(tmp_path / "export.csv", "foo,bar\n1,2\n")
+    result = warehouse.ingest(path)[0]
+    assert result.status == "refused"
+    assert "cannot tell what kind of export this is" in result.message and "--kind" in result.message
+
+
+def test_kind_comes_from_columns_when_the_name_says_nothing(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(tmp_path / "export.csv", ACCOUNTS_HEADER + "B1,Ok,standard,1,1,1\n")
+    assert warehouse.ingest(path)[0].kind == "accounts"
+
+
+# --- idempotency, updates, atomicity -------------------------------------------------------
+
+
+def _all_tables(warehouse: Warehouse) -> dict[str, list[tuple[object, ...]]]:
+    return {table: fetch_table(warehouse.con, table) for table in schemas.STAGING_TABLES}
+
+
+def test_reingesting_the_same_file_changes_nothing(warehouse: Warehouse) -> None:
+    warehouse.ingest(*sorted(GOOD.glob("*.csv")))
+    before = _all_tables(warehouse)
+    again = warehouse.ingest(*sorted(GOOD.glob("*.csv")))
+    assert {result.status for result in again} == {"skipped"}
+    assert all((r.rows_read, r.rows_loaded, r.rows_rejected) == (0, 0, 0) for r in again)
+    assert _all_tables(warehouse) == before
+
+
+def test_a_later_export_updates_its_columns_and_keeps_the_others(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    warehouse.ingest(GOOD / "tickets.csv")
+    update = write(
+        tmp_path / "tickets_update.csv",
+        "ticket_id,account_id,created_at,channel,task_type,status,csat\n"
+        "T1,A1,2024-03-01T09:50:00+03:00,email,simple,closed,\n",
+    )
+    warehouse.ingest(update)
+    row = warehouse.dicts("SELECT status, csat, subject, assignee FROM tickets WHERE ticket_id = 'T1'")
+    # status and csat were in the export (a null overwrites); subject and assignee were not
+    assert row == [{"status": "closed", "csat": None, "subject": "Password reset", "assignee": "anna"}]
+    assert warehouse.one("SELECT count(*) FROM tickets") == 4
+
+
+def test_module_list_and_event_history_are_replaced_per_account_and_ticket(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    warehouse.ingest(GOOD / "account_modules.csv", GOOD / "ticket_events.csv")
+    modules = write(tmp_path / "account_modules_2.csv", "account_id,module,paid\nA1,finance,true\n")
+    events = write(
+        tmp_path / "ticket_events_2.csv", "ticket_id,at,kind,value\nT2,2024-03-02T10:00:00Z,status,closed\n"
+    )
+    warehouse.ingest(modules, events)
+    assert warehouse.rows("SELECT account_id, module FROM account_modules ORDER BY ALL") == [
+        ("A1", "finance"),
+        ("A2", "crm"),
+    ]
+    assert warehouse.rows("SELECT ticket_id, value FROM ticket_events ORDER BY ALL") == [
+        ("T2", "closed"),
+        ("T3", "on it"),
+    ]
+
+
+def test_a_failure_mid_ingest_leaves_the_warehouse_as_it_was(
+    tmp_path: Path, warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse.ingest(GOOD / "tickets.csv", GOOD / "ticket_events.csv")
+    before = _all_tables(warehouse)
+    real_upsert = ingest_module._upsert
+    calls = []
+
+    def upsert_then_fail(*args: object, **kwargs: object) -> None:
+        real_upsert(*args, **kwargs)  # type: ignore[arg-type]
+        calls.append(args[1])
+        raise RuntimeError("disk full (injected)")
+
+    monkeypatch.setattr(ingest_module, "_upsert", upsert_then_fail)
+    update = write(
+        tmp_path / "tickets_update.csv",
+        "ticket_id,account_id,created_at,channel,task_type,status\nT1,A1,2024-03-01T09:50:00+03:00,email,simple,gone\n",
+    )
+    result = warehouse.ingest(update)[0]
+    assert calls == ["tickets"]  # the staging table was written before the failure
+    assert result.status == "refused" and "disk full (injected)" in result.message
+    assert _all_tables(warehouse) == before
+    assert warehouse.one("SELECT count(*) FROM rejected_rows") == 0
+
+
+def test_every_run_accounts_for_every_input_row(tmp_path: Path, warehouse: Warehouse) -> None:
+    warehouse.ingest(*sorted(GOOD.glob("*.csv")))
+    bad = write(tmp_path / "accounts.csv", ACCOUNTS_HEADER + "B1,Ok,standard,1,1,1\nB2,Bad,standard,x,1,1\n")
+    warehouse.ingest(bad)
+    rows = warehouse.rows("SELECT rows_read, rows_loaded, rows_rejected FROM ingest_runs")
+    assert all(read == loaded + rejected for read, loaded, rejected in rows)
+    assert warehouse.one("SELECT sum(rows_rejected) FROM ingest_runs") == warehouse.one(
+        "SELECT count(*) FROM rejected_rows"
+    )
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "w.duckdb"
+    good = write(tmp_path / "accounts.csv", ACCOUNTS_HEADER + "B1,Ok,standard,1,1,1\n")
+    bad_rows = write(tmp_path / "b/accounts.csv", ACCOUNTS_HEADER + "B2,Bad,standard,x,1,1\n")
+    empty = write(tmp_path / "c/tickets.csv", "")
+    assert run_cli("ingest", good, "--db", db) == 0
+    assert run_cli("ingest", bad_rows, "--db", db) == 0  # rejected rows alone are not a failure
+    assert run_cli("ingest", bad_rows, "--db", db, "--strict") == 0  # skipped: nothing rejected now
+    other = write(tmp_path / "d/accounts.csv", ACCOUNTS_HEADER + "B3,Bad,standard,y,1,1\n")
+    assert run_cli("ingest", other, "--db", db, "--strict") == 1
+    assert run_cli("ingest", empty, good, "--db", db) == 2  # a refused file; the other still runs
+    output = capsys.readouterr().out
+    assert f"REFUSED {empty}: {empty}: the file is empty (0 bytes)" in output
+
+
+def test_cli_unknown_kind_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = write(tmp_path / "accounts.csv", ACCOUNTS_HEADER + "B1,Ok,standard,1,1,1\n")
+    assert run_cli("ingest", good, "--db", tmp_path / "w.duckdb", "--kind", "contracts") == 2
+    assert "unknown kind 'contracts'" in capsys.readouterr().out
