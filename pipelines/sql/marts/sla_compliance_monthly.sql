@@ -6,9 +6,10 @@ tickets as (select * from sla_tickets),
 
 tickets_by_month as (
     select
-        cast(date_trunc('month', timezone(getvariable('default_timezone'), created_at)) as date) as month,
+        month,
         account_id,
         cs_manager,
+        tier,
         channel,
         task_type,
         response_target_min,
@@ -23,6 +24,8 @@ select
     cs_manager,
     channel,
     task_type,
+    -- the account's tier: one per account, so the grain stays the same
+    any_value(tier) as tier,
     count(*) as tickets,
     count(response_target_min) as response_judged,
     count(*) filter (where response_met) as response_met,
@@ -34,4 +37,4 @@ select
     count(*) filter (where sla_state = 'at_risk') as at_risk,
     count(*) filter (where sla_state = 'open_breached') as open_breached,
 from tickets_by_month
-group by all
+group by month, account_id, cs_manager, channel, task_type

@@ -28,6 +28,9 @@ tickets_timed as (
         tickets.is_placeholder_account,
         tickets.at_risk_share,
         tickets.created_at,
+        -- the month of creation in the default calendar's timezone, as the monthly mart counts it
+        cast(date_trunc('month', timezone(getvariable('default_timezone'), tickets.created_at)) as date)
+            as month,
         resolutions.first_response_at,
         resolutions.resolved_at,
         resolutions.reopens,

@@ -1,0 +1,36 @@
+"""CS Pulse dashboard: the router. Navigation, the language switch and the shared filters.
+
+Run it with `cspulse dashboard` (it serves the snapshot `cspulse build` publishes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import components
+
+PAGES = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title="CS Pulse", page_icon=":material/monitor_heart:", layout="wide")
+version = components.snapshot_or_stop()
+t = components.t
+navigation = st.navigation(
+    {
+        t("section_department"): [
+            st.Page(PAGES / "overview.py", title=t("page_overview"), icon=":material/dashboard:", default=True),
+            st.Page(PAGES / "sla.py", title=t("page_sla"), icon=":material/timer:"),
+        ],
+        t("section_portfolio"): [
+            st.Page(PAGES / "clients.py", title=t("page_clients"), icon=":material/business:"),
+            st.Page(PAGES / "managers.py", title=t("page_managers"), icon=":material/support_agent:"),
+        ],
+        t("section_system"): [
+            st.Page(PAGES / "data.py", title=t("page_data"), icon=":material/database:"),
+        ],
+    }
+)
+st.session_state["filters"] = components.sidebar(version)
+st.session_state["version"] = version
+navigation.run()

@@ -1,0 +1,239 @@
+"""Rendering helpers shared by the pages: the sidebar filters, tables, KPI cards and charts.
+
+Presentation only: nothing here computes a metric; values arrive from `queries`.
+Text from exports (subjects, names) is shown through st.dataframe (never as HTML) and escaped
+before it becomes a chart label, since plotly reads a few HTML tags in labels.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import i18n, queries
+
+PLOT_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png"}}
+STATE_COLOURS = {
+    "met": "#2e7d32",
+    "breached": "#c62828",
+    "open": "#90a4ae",
+    "at_risk": "#f9a825",
+    "open_breached": "#6a1b9a",
+}
+
+
+def language() -> str:
+    return str(st.session_state.get("lang", "en"))
+
+
+def t(key: str, **values: object) -> str:
+    return i18n.t(key, language(), **values)
+
+
+# --- sidebar filters, kept in the URL ---------------------------------------------------------
+
+_LIST_FILTERS = ("managers", "tiers", "channels", "task_types")
+
+
+def _from_url() -> None:
+    """On a session's first run, seed the widgets from the address bar."""
+    if st.session_state.get("_filters_seeded"):
+        return
+    params = st.query_params
+    if params.get("lang") in i18n.LANGUAGES:
+        st.session_state["lang"] = params["lang"]
+    for name in _LIST_FILTERS:
+        if name in params:
+            st.session_state[f"filter_{name}"] = [v for v in params[name].split(",") if v != "~"] + (
+                [queries.NO_MANAGER] if "~" in params[name].split(",") else []
+            )
+    if "from" in params and "to" in params:
+        st.session_state["filter_period_url"] = (params["from"], params["to"])
+    st.session_state["_filters_seeded"] = True
+
+
+def _to_url(filters: queries.Filters) -> None:
+    params: dict[str, str] = {"lang": language()}
+    if filters.start and filters.end:
+        params["from"], params["to"] = filters.start.isoformat()[:7], filters.end.isoformat()[:7]
+    for name in _LIST_FILTERS:
+        values = getattr(filters, name)
+        if values:
+            params[name] = ",".join(v if v != queries.NO_MANAGER else "~" for v in values)
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
+
+
+def sidebar(version: float | None) -> queries.Filters:
+    """The language switch and the global filters; returns the filters in force."""
+    _from_url()
+    st.sidebar.selectbox(
+        i18n.t("language", language()),
+        list(i18n.LANGUAGES),
+        format_func=lambda code: i18n.LANGUAGES[code],
+        key="lang",
+    )
+    choices = queries.filter_choices(version)
+    st.sidebar.header(t("filters"))
+    months: list[date] = choices["months"]
+    start = end = None
+    if months:
+        default = (months[0], months[-1])
+        seeded = st.session_state.pop("filter_period_url", None)
+        if seeded:
+            by_label = {m.isoformat()[:7]: m for m in months}
+            if seeded[0] in by_label and seeded[1] in by_label:
+                st.session_state["filter_period"] = (by_label[seeded[0]], by_label[seeded[1]])
+        if len(months) > 1:
+            start, end = st.sidebar.select_slider(
+                t("period"),
+                options=months,
+                value=st.session_state.get("filter_period", default),
+                format_func=lambda m: i18n.month_label(m, language()),
+                key="filter_period",
+            )
+        else:
+            start = end = months[0]
+    selected = {}
+    for name, label in (
+        ("managers", "managers"),
+        ("tiers", "tiers"),
+        ("channels", "channels"),
+        ("task_types", "task_types"),
+    ):
+        options = choices[name]
+        key = f"filter_{name}"
+        if key in st.session_state:
+            st.session_state[key] = [v for v in st.session_state[key] if v in options]
+        selected[name] = tuple(
+            st.sidebar.multiselect(
+                t(label),
+                options,
+                key=key,
+                placeholder=t("all"),
+                format_func=lambda v: t("no_manager") if v == queries.NO_MANAGER else str(v),
+            )
+        )
+    st.sidebar.caption(t("share_hint"))
+    filters = queries.Filters(start=start, end=end, **selected)
+    _to_url(filters)
+    build = queries.latest_build(version)
+    if build:
+        st.sidebar.caption(f"{t('as_of')}: {i18n.moment(build['as_of'], language())} UTC")
+    return filters
+
+
+# --- tables, cards, charts ----------------------------------------------------------------------
+
+
+def table(frame: pd.DataFrame, name: str, height: int | str = "auto") -> None:
+    """A table with translated headers and a CSV download of exactly what is shown."""
+    shown = frame.rename(columns={c: t(f"col_{c}") for c in frame.columns if f"col_{c}" in i18n.TEXT})
+    if "sla_state" in frame.columns:
+        shown[t("col_sla_state")] = frame["sla_state"].map(lambda s: t(f"state_{s}") if isinstance(s, str) else s)
+    st.dataframe(shown, hide_index=True, height=height)
+    st.download_button(
+        t("download_csv"),
+        shown.to_csv(index=False).encode("utf-8"),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"download_{name}",
+    )
+
+
+def kpi(column: Any, label: str, value: str, help_text: str | None = None) -> None:
+    column.metric(label, value, help=help_text)
+
+
+def safe_label(value: object) -> str:
+    """Export text made safe for a plotly label (plotly renders a few HTML tags)."""
+    return html.escape(str(value)) if value is not None else "—"
+
+
+def month_axis(frame: pd.DataFrame) -> list[str]:
+    return [i18n.month_label(m, language()) for m in frame["month"]]
+
+
+def line_chart(
+    frame: pd.DataFrame,
+    series: dict[str, str],
+    y_title: str,
+    percent: bool = False,
+    key: str | None = None,
+) -> None:
+    """One line per column in `series` (column -> legend label), months along the x axis."""
+    figure = go.Figure()
+    x = month_axis(frame)
+    for column, label in series.items():
+        values = frame[column] * (100 if percent else 1)
+        figure.add_trace(go.Scatter(x=x, y=values, mode="lines+markers", name=safe_label(label)))
+    _layout(figure, y_title, percent)
+    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+
+
+def grouped_lines(frame: pd.DataFrame, value: str, y_title: str, key: str) -> Any:
+    """Compliance per group over months; returns the selection so a click can drill down."""
+    figure = go.Figure()
+    for group, part in frame.groupby("group_name", sort=False):
+        label = t("no_manager") if group == queries.NO_MANAGER else safe_label(group)
+        figure.add_trace(
+            go.Scatter(
+                x=[m.isoformat() for m in part["month"]],
+                y=part[value] * 100,
+                mode="lines+markers",
+                name=label,
+                customdata=[[str(group), m.isoformat()] for m in part["month"]],
+                hovertemplate="%{fullData.name}<br>%{x|%b %Y}: %{y:.1f}%<extra></extra>",
+            )
+        )
+    _layout(figure, y_title, percent=True)
+    figure.update_xaxes(tickformat="%b %Y", title=t("month"))
+    return st.plotly_chart(figure, config=PLOT_CONFIG, key=key, on_select="rerun", selection_mode="points")
+
+
+def _layout(figure: go.Figure, y_title: str, percent: bool) -> None:
+    figure.update_layout(
+        height=360,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+        yaxis_title=y_title,
+        separators=", " if language() == "ru" else ".,",
+    )
+    if percent:
+        figure.update_yaxes(range=[0, 105], ticksuffix="%")
+
+
+def state_bar(counts: dict[str, float]) -> None:
+    """Where the judged tickets stand: one stacked horizontal bar by SLA state."""
+    figure = go.Figure()
+    for state, colour in STATE_COLOURS.items():
+        figure.add_trace(
+            go.Bar(
+                y=[t("tickets")],
+                x=[counts.get(state, 0)],
+                name=t(f"state_{state}"),
+                orientation="h",
+                marker_color=colour,
+            )
+        )
+    figure.update_layout(barmode="stack", height=140, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    st.plotly_chart(figure, config=PLOT_CONFIG)
+
+
+def snapshot_or_stop() -> float:
+    """The snapshot version, or a clear message and a stop when there is no snapshot yet."""
+    version = queries.refresh_if_rebuilt()
+    if version is None:
+        st.info(t("no_snapshot"))
+        st.stop()
+    return version
+
+
+def page_context() -> tuple[float, queries.Filters]:
+    """(snapshot version, filters) that app.py prepared for the page being run."""
+    return st.session_state["version"], st.session_state["filters"]

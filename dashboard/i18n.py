@@ -1,0 +1,246 @@
+"""Every label of the dashboard, in English and Russian, and locale-aware number and date formats.
+
+One table (`TEXT`) holds each label once per language; `t("key")` looks it up in the language the
+sidebar chose. Numbers, percentages and dates are formatted by Babel for the locale, so a Russian
+reader sees «1 234,5» and «05.03.2026».
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+
+LANGUAGES = {"en": "English", "ru": "Русский"}
+LOCALES = {"en": "en_GB", "ru": "ru_RU"}
+
+TEXT: dict[str, dict[str, str]] = {
+    # navigation
+    "app_title": {"en": "CS Pulse", "ru": "CS Pulse"},
+    "page_overview": {"en": "Overview", "ru": "Обзор"},
+    "page_sla": {"en": "SLA", "ru": "SLA"},
+    "page_clients": {"en": "Clients", "ru": "Клиенты"},
+    "page_managers": {"en": "Managers", "ru": "Менеджеры"},
+    "page_data": {"en": "Data", "ru": "Данные"},
+    "section_department": {"en": "Department", "ru": "Отдел"},
+    "section_portfolio": {"en": "Portfolio", "ru": "Портфель"},
+    "section_system": {"en": "System", "ru": "Система"},
+    # sidebar
+    "language": {"en": "Language", "ru": "Язык"},
+    "filters": {"en": "Filters", "ru": "Фильтры"},
+    "period": {"en": "Period (month created)", "ru": "Период (месяц создания)"},
+    "managers": {"en": "CS managers", "ru": "CS-менеджеры"},
+    "tiers": {"en": "Tiers", "ru": "Тарифы SLA"},
+    "channels": {"en": "Channels", "ru": "Каналы"},
+    "task_types": {"en": "Task types", "ru": "Типы задач"},
+    "all": {"en": "All", "ru": "Все"},
+    "as_of": {"en": "As of", "ru": "По состоянию на"},
+    "no_manager": {"en": "(no manager)", "ru": "(без менеджера)"},
+    "share_hint": {
+        "en": "The filters live in the address bar: copy it to share this view.",
+        "ru": "Фильтры хранятся в адресной строке: скопируйте её, чтобы поделиться видом.",
+    },
+    "no_snapshot": {
+        "en": "No dashboard snapshot yet. Run `cspulse demo`, or `cspulse ingest` then `cspulse build`.",
+        "ru": "Снимка для дашборда пока нет. Выполните `cspulse demo` или `cspulse ingest` и `cspulse build`.",
+    },
+    "no_data": {"en": "No tickets match these filters.", "ru": "Под эти фильтры не подходит ни одно обращение."},
+    "download_csv": {"en": "Download CSV", "ru": "Скачать CSV"},
+    "loading": {"en": "Loading…", "ru": "Загрузка…"},
+    # KPIs
+    "response_sla": {"en": "Response SLA", "ru": "SLA по реакции"},
+    "resolution_sla": {"en": "Resolution SLA", "ru": "SLA по решению"},
+    "compliance_rule": {
+        "en": "Compliance = met ÷ (met + breached + open and already breached); open tickets not yet "
+        "breached are not counted (as Jira Service Management counts it).",
+        "ru": "Соблюдение = в срок ÷ (в срок + просрочено + открыто и уже просрочено); открытые, ещё не "
+        "просроченные обращения не учитываются (как в Jira Service Management).",
+    },
+    "of_judged": {"en": "{met} of {judged} judged", "ru": "{met} из {judged} оценённых"},
+    "median_response": {"en": "Median first response", "ru": "Медиана первой реакции"},
+    "p90_response": {"en": "P90 first response", "ru": "P90 первой реакции"},
+    "median_resolution": {"en": "Median resolution", "ru": "Медиана решения"},
+    "p90_resolution": {"en": "P90 resolution", "ru": "P90 решения"},
+    "business_hours": {"en": "business hours", "ru": "рабочих часов"},
+    "hours_unit": {"en": "{value} h", "ru": "{value} ч"},
+    "backlog": {"en": "Backlog (open)", "ru": "Бэклог (открыто)"},
+    "at_risk": {"en": "At risk", "ru": "Под угрозой"},
+    "open_breached": {"en": "Open, breached", "ru": "Открыто, просрочено"},
+    "reopen_rate": {"en": "Reopened", "ru": "Переоткрыто"},
+    "reassignment_rate": {"en": "Reassigned", "ru": "Переназначено"},
+    "csat": {"en": "CSAT (1–5)", "ru": "CSAT (1–5)"},
+    "tickets": {"en": "Tickets", "ru": "Обращения"},
+    "by_month": {"en": "By month", "ru": "По месяцам"},
+    "compliance_pct": {"en": "Compliance, %", "ru": "Соблюдение, %"},
+    "business_hours_axis": {"en": "Business hours", "ru": "Рабочие часы"},
+    "month": {"en": "Month", "ru": "Месяц"},
+    "clock": {"en": "Clock", "ru": "Часы"},
+    "response": {"en": "Response", "ru": "Реакция"},
+    "resolution": {"en": "Resolution", "ru": "Решение"},
+    "statistic": {"en": "Statistic", "ru": "Показатель"},
+    "median": {"en": "median", "ru": "медиана"},
+    "p90": {"en": "p90", "ru": "p90"},
+    "kpi_levels": {"en": "KPIs by level", "ru": "KPI по уровням"},
+    "level": {"en": "Level", "ru": "Уровень"},
+    "level_department": {"en": "Department", "ru": "Отдел"},
+    "level_manager": {"en": "CS manager", "ru": "CS-менеджер"},
+    "level_team": {"en": "Team", "ru": "Группа"},
+    "level_person": {"en": "Person (assignee)", "ru": "Сотрудник (исполнитель)"},
+    "group": {"en": "Group", "ru": "Группа"},
+    "overview_caption": {
+        "en": "The department's SLA, speed and quality, month by month (seeds 002, 003: KPIs for the "
+        "department, the group and each person).",
+        "ru": "SLA, скорость и качество отдела по месяцам (KPI отдела, группы и каждого сотрудника).",
+    },
+    # SLA page
+    "sla_caption": {
+        "en": "Compliance over time by the dimension you choose; click a point to see the tickets behind it.",
+        "ru": "Соблюдение SLA во времени в нужном разрезе; щёлкните точку, чтобы увидеть обращения за ней.",
+    },
+    "dimension": {"en": "Break down by", "ru": "Разрез"},
+    "dim_account": {"en": "Client", "ru": "Клиент"},
+    "dim_manager": {"en": "CS manager", "ru": "CS-менеджер"},
+    "dim_channel": {"en": "Channel", "ru": "Канал"},
+    "dim_task_type": {"en": "Task type", "ru": "Тип задачи"},
+    "dim_tier": {"en": "Tier", "ru": "Тариф"},
+    "clock_choice": {"en": "SLA clock", "ru": "Часы SLA"},
+    "tickets_behind": {"en": "Tickets behind the selection", "ru": "Обращения за выбранной точкой"},
+    "select_hint": {
+        "en": "Click a point (or pick a month and a group below) to list its tickets.",
+        "ru": "Щёлкните точку (или выберите месяц и группу ниже), чтобы увидеть обращения.",
+    },
+    "breached_tickets": {"en": "Breached tickets", "ru": "Просроченные обращения"},
+    "at_risk_queue": {"en": "At-risk queue (least business time left first)", "ru": "Очередь риска (меньше всего рабочего времени в начале)"},
+    "compliance_by": {"en": "Compliance by {dimension}", "ru": "Соблюдение: {dimension}"},
+    "top_groups": {"en": "The 8 largest groups are drawn.", "ru": "Показаны 8 крупнейших групп."},
+    # clients / managers
+    "client": {"en": "Client", "ru": "Клиент"},
+    "manager": {"en": "CS manager", "ru": "CS-менеджер"},
+    "tier": {"en": "Tier", "ru": "Тариф"},
+    "calendar": {"en": "Calendar", "ru": "Календарь"},
+    "placeholder_account": {"en": "unknown account (no accounts export yet)", "ru": "неизвестный клиент (нет в выгрузке клиентов)"},
+    "open_tickets": {"en": "Open tickets", "ru": "Открытые обращения"},
+    "sla_trend": {"en": "SLA trend", "ru": "Динамика SLA"},
+    "client_tickets": {"en": "Tickets", "ru": "Обращения"},
+    "portfolio": {"en": "Portfolio", "ru": "Портфель"},
+    "accounts": {"en": "Accounts", "ru": "Клиенты"},
+    "manager_vs_team": {"en": "{manager} beside the team", "ru": "{manager} на фоне команды"},
+    "team": {"en": "Team", "ru": "Команда"},
+    "pick_client": {"en": "Pick a client", "ru": "Выберите клиента"},
+    "pick_manager": {"en": "Pick a CS manager", "ru": "Выберите CS-менеджера"},
+    # data page
+    "ingest_runs": {"en": "Ingest runs", "ru": "Загрузки"},
+    "rejected_rows": {"en": "Rejected rows", "ru": "Отклонённые строки"},
+    "placeholders": {"en": "Tickets whose account is unknown", "ru": "Обращения неизвестных клиентов"},
+    "config_in_force": {"en": "Configuration in force", "ru": "Действующая конфигурация"},
+    "build": {"en": "Build", "ru": "Сборка"},
+    "built_at": {"en": "Built {finished} as of {as_of}", "ru": "Собрано {finished} по состоянию на {as_of}"},
+    "no_rejects": {"en": "No row was rejected.", "ru": "Ни одна строка не отклонена."},
+    "no_placeholders": {"en": "Every ticket's account is known.", "ru": "Все клиенты обращений известны."},
+    # ticket columns
+    "col_ticket_id": {"en": "Ticket", "ru": "Обращение"},
+    "col_account_id": {"en": "Client", "ru": "Клиент"},
+    "col_account_name": {"en": "Name", "ru": "Название"},
+    "col_cs_manager": {"en": "CS manager", "ru": "CS-менеджер"},
+    "col_tier": {"en": "Tier", "ru": "Тариф"},
+    "col_channel": {"en": "Channel", "ru": "Канал"},
+    "col_task_type": {"en": "Task type", "ru": "Тип"},
+    "col_status": {"en": "Status", "ru": "Статус"},
+    "col_assignee": {"en": "Assignee", "ru": "Исполнитель"},
+    "col_subject": {"en": "Subject", "ru": "Тема"},
+    "col_created_at": {"en": "Created", "ru": "Создано"},
+    "col_resolved_at": {"en": "Resolved", "ru": "Решено"},
+    "col_resolution_due_at": {"en": "Resolution due", "ru": "Срок решения"},
+    "col_response_due_at": {"en": "Response due", "ru": "Срок реакции"},
+    "col_resolution_business_min": {"en": "Resolution, business min", "ru": "Решение, рабочих мин"},
+    "col_response_business_min": {"en": "Response, business min", "ru": "Реакция, рабочих мин"},
+    "col_resolution_target_min": {"en": "Target, min", "ru": "Норматив, мин"},
+    "col_resolution_left_min": {"en": "Business min left", "ru": "Осталось рабочих мин"},
+    "col_sla_state": {"en": "SLA state", "ru": "Состояние SLA"},
+    "col_tickets": {"en": "Tickets", "ru": "Обращения"},
+    "col_open_tickets": {"en": "Open", "ru": "Открыто"},
+    "col_at_risk_tickets": {"en": "At risk", "ru": "Под угрозой"},
+    "col_open_breached_tickets": {"en": "Open, breached", "ru": "Открыто, просрочено"},
+    "col_response_pct": {"en": "Response SLA, %", "ru": "SLA реакции, %"},
+    "col_resolution_pct": {"en": "Resolution SLA, %", "ru": "SLA решения, %"},
+    "col_median_resolution_h": {"en": "Median resolution, business h", "ru": "Медиана решения, рабочих ч"},
+    "col_group": {"en": "Group", "ru": "Группа"},
+    "col_month": {"en": "Month", "ru": "Месяц"},
+    "col_mrr": {"en": "MRR", "ru": "MRR"},
+    "col_file": {"en": "File", "ru": "Файл"},
+    "col_kind": {"en": "Kind", "ru": "Вид"},
+    "col_source": {"en": "Source", "ru": "Источник"},
+    "col_rows_read": {"en": "Read", "ru": "Прочитано"},
+    "col_rows_loaded": {"en": "Loaded", "ru": "Загружено"},
+    "col_rows_rejected": {"en": "Rejected", "ru": "Отклонено"},
+    "col_run_status": {"en": "Status", "ru": "Статус"},
+    "col_message": {"en": "Message", "ru": "Сообщение"},
+    "col_finished_at": {"en": "Finished", "ru": "Завершено"},
+    "col_row_number": {"en": "Row", "ru": "Строка"},
+    "col_column": {"en": "Column", "ru": "Столбец"},
+    "col_reason": {"en": "Reason", "ru": "Причина"},
+    "col_raw": {"en": "Row as read", "ru": "Строка как прочитана"},
+    # SLA states
+    "state_met": {"en": "met", "ru": "в срок"},
+    "state_breached": {"en": "breached", "ru": "просрочено"},
+    "state_open": {"en": "open", "ru": "открыто"},
+    "state_at_risk": {"en": "at risk", "ru": "под угрозой"},
+    "state_open_breached": {"en": "open, breached", "ru": "открыто, просрочено"},
+}
+
+
+def t(key: str, language: str = "en", **values: object) -> str:
+    """The label `key` in `language` (English when a translation is missing), filled with values."""
+    entry = TEXT[key]
+    text = entry.get(language) or entry["en"]
+    return text.format(**values) if values else text
+
+
+def locale_of(language: str) -> str:
+    return LOCALES.get(language, LOCALES["en"])
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: float | None, language: str = "en", digits: int = 0) -> str:
+    """1234.5 -> '1,234.5' (en) or '1 234,5' (ru); '—' for no value."""
+    if _missing(value):
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=locale_of(language))
+
+
+def percent(value: float | None, language: str = "en", digits: int = 1) -> str:
+    """0.934 -> '93.4%' (en) or '93,4 %' (ru)."""
+    if _missing(value):
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return format_percent(value, format=pattern, locale=locale_of(language))
+
+
+def hours(minutes: float | None, language: str = "en") -> str:
+    """Business minutes shown as hours: 150 -> '2.5 h' / '2,5 ч'."""
+    if _missing(minutes):
+        return "—"
+    return t("hours_unit", language, value=number(float(minutes) / 60, language, 1))  # type: ignore[arg-type]
+
+
+def day(value: date | datetime | None, language: str = "en") -> str:
+    if value is None:
+        return "—"
+    return format_date(value, format="medium", locale=locale_of(language))
+
+
+def moment(value: datetime | None, language: str = "en") -> str:
+    if value is None:
+        return "—"
+    return format_datetime(value, format="medium", locale=locale_of(language))
+
+
+def month_label(value: date, language: str = "en") -> str:
+    """date(2026, 3, 1) -> 'Mar 2026' / 'мар. 2026 г.'."""
+    return format_date(value, format="LLL yyyy", locale=locale_of(language))

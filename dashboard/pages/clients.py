@@ -1,0 +1,68 @@
+"""Clients — one account: its manager, tier, calendar, SLA trend and the tickets behind it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import components, i18n, queries
+from dashboard.components import t
+
+version, filters = components.page_context()
+lang = components.language()
+st.title(t("page_clients"))
+
+accounts = queries.accounts(version)
+if accounts.empty:
+    st.info(t("no_data"))
+    st.stop()
+names = dict(zip(accounts["account_id"], accounts["account_name"].fillna(""), strict=True))
+chosen = st.query_params.get("account")
+account_id = st.selectbox(
+    t("pick_client"),
+    list(accounts["account_id"]),
+    index=list(accounts["account_id"]).index(chosen) if chosen in names else 0,
+    format_func=lambda a: f"{names[a]} ({a})" if names[a] else a,
+    key="client_account",
+)
+st.query_params["account"] = account_id
+account = accounts.set_index("account_id").loc[account_id]
+
+first, second, third, fourth = st.columns(4)
+first.metric(t("manager"), account["cs_manager"] or t("no_manager"))
+second.metric(t("tier"), account["tier"])
+third.metric(t("calendar"), account["calendar"] or "—")
+fourth.metric(t("open_tickets"), i18n.number(account["open_tickets"], lang))
+if account["is_placeholder"]:
+    st.warning(t("placeholder_account"))
+
+with st.spinner(t("loading")):
+    totals = queries.compliance_totals(version, filters, "account", account_id)
+    trend = queries.account_compliance(version, filters, account_id)
+    tickets = queries.account_tickets(version, filters, account_id)
+
+if not totals["tickets"]:
+    st.info(t("no_data"))
+    st.stop()
+
+first, second, third, fourth = st.columns(4)
+first.metric(t("response_sla"), i18n.percent(totals["response_pct"], lang), help=t("compliance_rule"))
+second.metric(t("resolution_sla"), i18n.percent(totals["resolution_pct"], lang), help=t("compliance_rule"))
+third.metric(t("at_risk"), i18n.number(account["at_risk_tickets"], lang))
+fourth.metric(t("open_breached"), i18n.number(account["open_breached_tickets"], lang))
+
+st.subheader(t("sla_trend"))
+components.line_chart(
+    trend,
+    {"response_pct": t("response_sla"), "resolution_pct": t("resolution_sla")},
+    t("compliance_pct"),
+    percent=True,
+    key="client_trend",
+)
+components.state_bar(totals)
+st.caption(t("compliance_rule"))
+
+open_tab, all_tab = st.tabs([t("open_tickets"), t("client_tickets")])
+with open_tab:
+    components.table(tickets[tickets["resolved_at"].isna()], f"open_tickets_{account_id}")
+with all_tab:
+    components.table(tickets, f"tickets_{account_id}")

@@ -1,0 +1,61 @@
+"""Managers — one CS manager: their portfolio, the at-risk queue of their clients, and how they
+compare with the whole team."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import components, i18n, queries
+from dashboard.components import t
+
+version, filters = components.page_context()
+lang = components.language()
+st.title(t("page_managers"))
+
+managers = [m for m in queries.filter_choices(version)["managers"] if m != queries.NO_MANAGER]
+if not managers:
+    st.info(t("no_data"))
+    st.stop()
+chosen = st.query_params.get("manager")
+manager = st.selectbox(
+    t("pick_manager"), managers, index=managers.index(chosen) if chosen in managers else 0, key="manager_pick"
+)
+st.query_params["manager"] = manager
+
+with st.spinner(t("loading")):
+    mine = queries.manager_ticket_stats(version, filters, manager)
+    team = queries.ticket_stats(version, filters)
+    portfolio = queries.manager_portfolio(version, filters, manager)
+    queue = queries.manager_at_risk_queue(version, filters, manager)
+
+st.subheader(t("manager_vs_team", manager=manager))
+rows = [
+    ("response_sla", "response_pct", i18n.percent),
+    ("resolution_sla", "resolution_pct", i18n.percent),
+    ("median_response", "median_response_min", i18n.hours),
+    ("median_resolution", "median_resolution_min", i18n.hours),
+    ("p90_resolution", "p90_resolution_min", i18n.hours),
+    ("reopen_rate", "reopen_rate", i18n.percent),
+    ("csat", "csat", lambda v, lang: i18n.number(v, lang, 2)),
+    ("tickets", "tickets", i18n.number),
+]
+comparison = pd.DataFrame(
+    {
+        t("statistic"): [t(label) for label, _, _ in rows],
+        manager: [fmt(mine[key], lang) for _, key, fmt in rows],
+        t("team"): [fmt(team[key], lang) for _, key, fmt in rows],
+    }
+)
+st.dataframe(comparison, hide_index=True)
+st.caption(t("compliance_rule"))
+
+st.subheader(t("portfolio"))
+shown = portfolio.assign(
+    response_pct=(portfolio["response_pct"] * 100).round(1),
+    resolution_pct=(portfolio["resolution_pct"] * 100).round(1),
+)[["account_id", "account_name", "tier", "mrr", "tickets", "response_pct", "resolution_pct", "open_tickets", "at_risk_tickets", "open_breached_tickets"]]
+components.table(shown, f"portfolio_{manager}")
+
+st.subheader(t("at_risk_queue"))
+components.table(queue, f"at_risk_{manager}")

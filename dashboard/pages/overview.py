@@ -1,0 +1,97 @@
+"""Overview — the director's page: SLA, speed, backlog and quality of the department by month."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import components, i18n, queries
+from dashboard.components import t
+
+version, filters = components.page_context()
+lang = components.language()
+st.title(t("page_overview"))
+st.caption(t("overview_caption"))
+
+with st.spinner(t("loading")):
+    stats = queries.ticket_stats(version, filters)
+    monthly = queries.compliance_by_month(version, filters)
+    speed = queries.ticket_stats_by_month(version, filters)
+
+if not stats["tickets"]:
+    st.info(t("no_data"))
+    st.stop()
+
+first, second, third, fourth = st.columns(4)
+judged_response = int(stats["response_met"] + stats["response_breached"])
+judged_resolution = int(stats["met"] + stats["breached"] + stats["open_breached"])
+components.kpi(
+    first,
+    t("response_sla"),
+    i18n.percent(stats["response_pct"], lang),
+    t("of_judged", met=i18n.number(stats["response_met"], lang), judged=i18n.number(judged_response, lang))
+    + ". " + t("compliance_rule"),
+)
+components.kpi(
+    second,
+    t("resolution_sla"),
+    i18n.percent(stats["resolution_pct"], lang),
+    t("of_judged", met=i18n.number(stats["met"], lang), judged=i18n.number(judged_resolution, lang))
+    + ". " + t("compliance_rule"),
+)
+components.kpi(third, t("median_response"), i18n.hours(stats["median_response_min"], lang), t("business_hours"))
+components.kpi(fourth, t("median_resolution"), i18n.hours(stats["median_resolution_min"], lang), t("business_hours"))
+first, second, third, fourth = st.columns(4)
+components.kpi(first, t("p90_response"), i18n.hours(stats["p90_response_min"], lang), t("business_hours"))
+components.kpi(second, t("p90_resolution"), i18n.hours(stats["p90_resolution_min"], lang), t("business_hours"))
+components.kpi(third, t("backlog"), i18n.number(stats["backlog"], lang))
+components.kpi(fourth, t("at_risk"), i18n.number(stats["at_risk"], lang))
+first, second, third, fourth = st.columns(4)
+components.kpi(first, t("open_breached"), i18n.number(stats["open_breached"], lang))
+components.kpi(second, t("reopen_rate"), i18n.percent(stats["reopen_rate"], lang))
+components.kpi(third, t("reassignment_rate"), i18n.percent(stats["reassignment_rate"], lang))
+components.kpi(fourth, t("csat"), i18n.number(stats["csat"], lang, 2))
+st.caption(t("compliance_rule"))
+
+st.subheader(t("by_month"))
+left, right = st.columns(2)
+with left:
+    components.line_chart(
+        monthly,
+        {"response_pct": t("response_sla"), "resolution_pct": t("resolution_sla")},
+        t("compliance_pct"),
+        percent=True,
+        key="overview_compliance",
+    )
+with right:
+    hours = speed.assign(
+        median_response_h=speed["median_response_min"] / 60,
+        median_resolution_h=speed["median_resolution_min"] / 60,
+        p90_resolution_h=speed["p90_resolution_min"] / 60,
+    )
+    components.line_chart(
+        hours,
+        {
+            "median_response_h": f"{t('response')} ({t('median')})",
+            "median_resolution_h": f"{t('resolution')} ({t('median')})",
+            "p90_resolution_h": f"{t('resolution')} ({t('p90')})",
+        },
+        t("business_hours_axis"),
+        key="overview_speed",
+    )
+
+st.subheader(t("kpi_levels"))
+level = st.segmented_control(
+    t("level"),
+    list(queries.LEVELS),
+    format_func=t,
+    default="level_manager",
+    key="overview_level",
+) or "level_department"
+by_level = queries.kpis_by_level(version, filters, level)
+shown = by_level.assign(
+    response_pct=(by_level["response_pct"] * 100).round(1),
+    resolution_pct=(by_level["resolution_pct"] * 100).round(1),
+    median_resolution_h=(by_level["median_resolution_min"] / 60).round(1),
+)[["group_name", "tickets", "response_pct", "resolution_pct", "median_resolution_h", "backlog", "at_risk", "open_breached", "csat"]]
+shown = shown.rename(columns={"group_name": "group", "backlog": "open_tickets", "at_risk": "at_risk_tickets", "open_breached": "open_breached_tickets"})
+components.table(shown, f"kpis_{level}")

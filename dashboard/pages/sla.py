@@ -1,0 +1,64 @@
+"""SLA — compliance by client, manager, channel or task type over time; breached and at-risk tickets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from dashboard import components, queries
+from dashboard.components import t
+
+version, filters = components.page_context()
+st.title(t("page_sla"))
+st.caption(t("sla_caption") + " " + t("compliance_rule"))
+
+left, right = st.columns([2, 1])
+dimension = left.segmented_control(
+    t("dimension"), list(queries.DIMENSIONS), format_func=t, default="dim_manager", key="sla_dimension"
+) or "dim_manager"
+clock = right.segmented_control(
+    t("clock_choice"), ["resolution_pct", "response_pct"],
+    format_func=lambda c: t("resolution") if c == "resolution_pct" else t("response"),
+    default="resolution_pct", key="sla_clock",
+) or "resolution_pct"
+
+with st.spinner(t("loading")):
+    by_group = queries.compliance_by(version, filters, dimension)
+if by_group.empty:
+    st.info(t("no_data"))
+    st.stop()
+
+largest = by_group.groupby("group_name")["tickets"].sum().nlargest(8).index
+drawn = by_group[by_group["group_name"].isin(largest)]
+st.subheader(t("compliance_by", dimension=t(dimension).lower()))
+selection = components.grouped_lines(drawn, clock, t("compliance_pct"), key=f"sla_chart_{dimension}_{clock}")
+if by_group["group_name"].nunique() > len(largest):
+    st.caption(t("top_groups"))
+
+# From the chart to the tickets behind it: a clicked point, or the pickers below.
+points = (selection or {}).get("selection", {}).get("points", []) if selection else []
+months = sorted(by_group["month"].unique())
+groups = list(largest)
+picked_group, picked_month = None, None
+if points and points[0].get("customdata"):
+    picked_group, month_text = points[0]["customdata"]
+    picked_month = date.fromisoformat(month_text)
+st.subheader(t("tickets_behind"))
+st.caption(t("select_hint"))
+left, right = st.columns(2)
+month = left.selectbox(
+    t("month"), months, index=months.index(picked_month) if picked_month in months else len(months) - 1,
+    format_func=lambda m: components.i18n.month_label(m, components.language()), key="sla_pick_month",
+)
+group = right.selectbox(
+    t("group"), groups, index=groups.index(picked_group) if picked_group in groups else 0,
+    format_func=lambda g: t("no_manager") if g == queries.NO_MANAGER else str(g), key="sla_pick_group",
+)
+components.table(queries.tickets_behind(version, filters, dimension, month, group), "tickets_behind")
+
+tab_breached, tab_risk = st.tabs([t("breached_tickets"), t("at_risk_queue")])
+with tab_breached:
+    components.table(queries.breached_tickets(version, filters), "breached_tickets")
+with tab_risk:
+    components.table(queries.at_risk_queue(version, filters), "at_risk_queue")

@@ -1,0 +1,424 @@
+"""The only module pages call for data: reads of the dashboard snapshot, cached.
+
+The snapshot (`<db>.snapshot.duckdb`, published by `cspulse build`) is opened read-only for the
+query at hand and closed again — never one connection for the app's lifetime, because a DuckDB
+file lock would block the writer commands. Results are cached with `st.cache_data`, keyed by the
+snapshot's modification time, so a new build shows on the next click without a restart.
+
+Values are always bound (`?`); only column names from fixed allow-lists are written into SQL.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from metrics.sla import compliance_rate
+
+DEFAULT_DB = Path("data/warehouse.duckdb")
+TICKET_COLUMNS = (
+    "ticket_id",
+    "account_id",
+    "cs_manager",
+    "tier",
+    "channel",
+    "task_type",
+    "status",
+    "assignee",
+    "subject",
+    "created_at",
+    "resolved_at",
+    "response_due_at",
+    "resolution_due_at",
+    "response_business_min",
+    "resolution_business_min",
+    "resolution_target_min",
+    "resolution_left_min",
+    "sla_state",
+)
+# What the SLA page can break compliance down by: the label key and the column.
+DIMENSIONS = {
+    "dim_account": "account_id",
+    "dim_manager": "cs_manager",
+    "dim_channel": "channel",
+    "dim_task_type": "task_type",
+    "dim_tier": "tier",
+}
+NO_MANAGER = ""  # how "no manager" travels through filters and URLs
+
+
+def snapshot_path() -> Path:
+    """The snapshot of the warehouse named by CSPULSE_DB (set by `cspulse dashboard`)."""
+    db = Path(os.environ.get("CSPULSE_DB", str(DEFAULT_DB)))
+    return db.with_name(db.name.removesuffix(".duckdb") + ".snapshot.duckdb")
+
+
+def snapshot_version() -> float | None:
+    """The snapshot's mtime: the cache key that makes a new build visible. None if none yet."""
+    try:
+        return snapshot_path().stat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
+def refresh_if_rebuilt() -> float | None:
+    """Drop every cached result once the snapshot has changed since this session last looked."""
+    version = snapshot_version()
+    if st.session_state.get("snapshot_version") != version:
+        if "snapshot_version" in st.session_state:
+            st.cache_data.clear()
+        st.session_state["snapshot_version"] = version
+    return version
+
+
+@contextmanager
+def _connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(snapshot_path()), read_only=True)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+def _frame(sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+    with _connection() as con:
+        return con.execute(sql, params or []).df()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The sidebar's global filters; empty tuples mean "all"."""
+
+    start: date | None = None
+    end: date | None = None
+    managers: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    task_types: tuple[str, ...] = ()
+
+    def where(self, extra: str = "") -> tuple[str, list[Any]]:
+        """A WHERE clause over a table with month, cs_manager, tier, channel and task_type."""
+        clauses, params = ["true"], []
+        if self.start:
+            clauses.append("month >= ?")
+            params.append(self.start)
+        if self.end:
+            clauses.append("month <= ?")
+            params.append(self.end)
+        for column, values in (
+            ("coalesce(cs_manager, '')", self.managers),
+            ("tier", self.tiers),
+            ("channel", self.channels),
+            ("task_type", self.task_types),
+        ):
+            if values:
+                clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+                params.extend(values)
+        if extra:
+            clauses.append(extra)
+        return " AND ".join(clauses), params
+
+
+# --- the build and the filter choices -----------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def latest_build(version: float | None) -> dict[str, Any] | None:
+    frame = _frame("SELECT * FROM build_runs ORDER BY build_id DESC LIMIT 1")
+    if frame.empty:
+        return None
+    record = frame.iloc[0].to_dict()
+    config = tomllib.loads(record["config"]) if record["config"] else {}
+    record["default_timezone"] = config.get("calendars", {}).get("default", {}).get(
+        "timezone", "UTC"
+    )
+    return record
+
+
+@st.cache_data(show_spinner=False)
+def filter_choices(version: float | None) -> dict[str, list[Any]]:
+    """Months, managers, tiers, channels and task types present in the marts."""
+    with _connection() as con:
+
+        def values(column: str) -> list[Any]:
+            rows = con.execute(
+                f"SELECT DISTINCT coalesce({column}, ?) FROM sla_compliance_monthly ORDER BY 1",
+                [NO_MANAGER],
+            ).fetchall()
+            return [row[0] for row in rows]
+
+        return {
+            "months": values("month"),
+            "managers": values("cs_manager"),
+            "tiers": values("tier"),
+            "channels": values("channel"),
+            "task_types": values("task_type"),
+        }
+
+
+# --- overview ---------------------------------------------------------------------------------
+
+
+def _with_compliance(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add response_pct and resolution_pct from the met / breached counts (metrics.sla)."""
+    frame = frame.copy()
+    frame["response_pct"] = compliance_rate(
+        frame["response_met"], frame["response_breached"], 0
+    )
+    frame["resolution_pct"] = compliance_rate(frame["met"], frame["breached"], frame["open_breached"])
+    return frame
+
+
+_COUNTS = """
+    sum(tickets) AS tickets,
+    sum(response_judged) AS response_judged,
+    sum(response_met) AS response_met,
+    sum(response_breached) AS response_breached,
+    sum(resolution_judged) AS resolution_judged,
+    sum(met) AS met,
+    sum(breached) AS breached,
+    sum(open) AS open,
+    sum(at_risk) AS at_risk,
+    sum(open_breached) AS open_breached
+"""
+
+
+@st.cache_data(show_spinner=False)
+def compliance_by_month(version: float | None, filters: Filters) -> pd.DataFrame:
+    where, params = filters.where()
+    frame = _frame(
+        f"SELECT month, {_COUNTS} FROM sla_compliance_monthly WHERE {where} GROUP BY month ORDER BY month",
+        params,
+    )
+    return _with_compliance(frame)
+
+
+_TICKET_STATS = """
+    count(*) AS tickets,
+    median(response_business_min) FILTER (WHERE is_responded) AS median_response_min,
+    quantile_cont(response_business_min, 0.9) FILTER (WHERE is_responded) AS p90_response_min,
+    median(resolution_business_min) FILTER (WHERE is_resolved) AS median_resolution_min,
+    quantile_cont(resolution_business_min, 0.9) FILTER (WHERE is_resolved) AS p90_resolution_min,
+    count(*) FILTER (WHERE NOT is_resolved) AS backlog,
+    count(*) FILTER (WHERE sla_state = 'at_risk') AS at_risk,
+    count(*) FILTER (WHERE sla_state = 'open_breached') AS open_breached,
+    avg(CASE WHEN reopens > 0 THEN 1.0 ELSE 0.0 END) FILTER (WHERE is_resolved) AS reopen_rate,
+    avg(CASE WHEN reassignments > 0 THEN 1.0 ELSE 0.0 END) AS reassignment_rate,
+    avg(csat) AS csat,
+    count(*) FILTER (WHERE response_met) AS response_met,
+    count(*) FILTER (WHERE NOT response_met) AS response_breached,
+    count(*) FILTER (WHERE sla_state = 'met') AS met,
+    count(*) FILTER (WHERE sla_state = 'breached') AS breached
+"""
+
+
+@st.cache_data(show_spinner=False)
+def ticket_stats_by_month(version: float | None, filters: Filters) -> pd.DataFrame:
+    """Speed, backlog and quality per month: medians and p90 need the tickets, not counts."""
+    where, params = filters.where()
+    return _frame(
+        f"SELECT month, {_TICKET_STATS} FROM sla_tickets WHERE {where} GROUP BY month ORDER BY month",
+        params,
+    )
+
+
+@st.cache_data(show_spinner=False)
+def ticket_stats(version: float | None, filters: Filters) -> dict[str, Any]:
+    """The same statistics over the whole filtered period, with both compliance rates."""
+    where, params = filters.where()
+    frame = _frame(f"SELECT {_TICKET_STATS} FROM sla_tickets WHERE {where}", params)
+    frame = _with_compliance(frame)
+    return frame.iloc[0].to_dict()
+
+
+LEVELS = {"level_department": None, "level_manager": "cs_manager", "level_team": "team", "level_person": "assignee"}
+
+
+@st.cache_data(show_spinner=False)
+def kpis_by_level(version: float | None, filters: Filters, level: str) -> pd.DataFrame:
+    """KPIs per group at one level: the department, each CS manager, team or person."""
+    column = LEVELS[level]
+    group = f"coalesce({column}, ?)" if column else "?"
+    where, params = filters.where()
+    frame = _frame(
+        f"SELECT {group} AS group_name, {_TICKET_STATS} FROM sla_tickets WHERE {where} "
+        "GROUP BY ALL ORDER BY tickets DESC",
+        ["—" if column else "all", *params],
+    )
+    return _with_compliance(frame)
+
+
+# --- SLA page ---------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def compliance_by(version: float | None, filters: Filters, dimension: str) -> pd.DataFrame:
+    """Compliance per month and group of one dimension (DIMENSIONS)."""
+    column = DIMENSIONS[dimension]
+    where, params = filters.where()
+    frame = _frame(
+        f"SELECT month, coalesce({column}, ?) AS group_name, {_COUNTS} "
+        f"FROM sla_compliance_monthly WHERE {where} GROUP BY ALL ORDER BY month, group_name",
+        [NO_MANAGER, *params],
+    )
+    return _with_compliance(frame)
+
+
+def _tickets(filters: Filters, extra: str, extra_params: list[Any], order: str, limit: int) -> pd.DataFrame:
+    where, params = filters.where(extra)
+    return _frame(
+        f"SELECT {', '.join(TICKET_COLUMNS)} FROM sla_tickets WHERE {where} ORDER BY {order} LIMIT ?",
+        [*params, *extra_params, limit],
+    )
+
+
+@st.cache_data(show_spinner=False)
+def tickets_behind(
+    version: float | None, filters: Filters, dimension: str, month: date, group: str, limit: int = 500
+) -> pd.DataFrame:
+    """The judged tickets of one month and group: breached ones first."""
+    column = DIMENSIONS[dimension]
+    return _tickets(
+        filters,
+        f"month = ? AND coalesce({column}, '') = ? AND sla_state IS NOT NULL",
+        [month, group],
+        "sla_state IN ('breached', 'open_breached') DESC, resolution_business_min DESC",
+        limit,
+    )
+
+
+@st.cache_data(show_spinner=False)
+def breached_tickets(version: float | None, filters: Filters, limit: int = 500) -> pd.DataFrame:
+    return _tickets(
+        filters,
+        "sla_state IN ('breached', 'open_breached')",
+        [],
+        "created_at DESC",
+        limit,
+    )
+
+
+@st.cache_data(show_spinner=False)
+def at_risk_queue(version: float | None, filters: Filters, limit: int = 500) -> pd.DataFrame:
+    """Open tickets with a resolution target, least business time left first."""
+    return _tickets(
+        filters,
+        "sla_state IN ('at_risk', 'open')",
+        [],
+        "resolution_left_min ASC",
+        limit,
+    )
+
+
+# --- clients and managers ---------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def accounts(version: float | None) -> pd.DataFrame:
+    return _frame("SELECT * FROM account_summary ORDER BY account_id")
+
+
+@st.cache_data(show_spinner=False)
+def account_compliance(version: float | None, filters: Filters, account_id: str) -> pd.DataFrame:
+    where, params = filters.where("account_id = ?")
+    frame = _frame(
+        f"SELECT month, {_COUNTS} FROM sla_compliance_monthly WHERE {where} GROUP BY month ORDER BY month",
+        [*params, account_id],
+    )
+    return _with_compliance(frame)
+
+
+@st.cache_data(show_spinner=False)
+def compliance_totals(version: float | None, filters: Filters, extra: str = "", value: Any = None) -> dict[str, Any]:
+    """Counts and both compliance rates over the filtered period, optionally for one account or
+    manager (`extra` is a fixed condition such as "account_id = ?", `value` its parameter)."""
+    condition = {"account": "account_id = ?", "manager": "coalesce(cs_manager, '') = ?"}.get(
+        extra, ""
+    )
+    where, params = filters.where(condition)
+    frame = _frame(
+        f"SELECT {_COUNTS} FROM sla_compliance_monthly WHERE {where}",
+        [*params, value] if condition else params,
+    )
+    return _with_compliance(frame.fillna(0)).iloc[0].to_dict()
+
+
+@st.cache_data(show_spinner=False)
+def manager_ticket_stats(version: float | None, filters: Filters, manager: str) -> dict[str, Any]:
+    """Speed and quality of one manager's clients' tickets."""
+    where, params = filters.where("coalesce(cs_manager, '') = ?")
+    frame = _frame(f"SELECT {_TICKET_STATS} FROM sla_tickets WHERE {where}", [*params, manager])
+    return _with_compliance(frame).iloc[0].to_dict()
+
+
+@st.cache_data(show_spinner=False)
+def manager_at_risk_queue(version: float | None, filters: Filters, manager: str, limit: int = 500) -> pd.DataFrame:
+    return _tickets(
+        filters,
+        "coalesce(cs_manager, '') = ? AND sla_state IN ('at_risk', 'open', 'open_breached')",
+        [manager],
+        "resolution_left_min ASC",
+        limit,
+    )
+
+
+@st.cache_data(show_spinner=False)
+def account_tickets(version: float | None, filters: Filters, account_id: str, limit: int = 1000) -> pd.DataFrame:
+    return _tickets(filters, "account_id = ?", [account_id], "created_at DESC", limit)
+
+
+@st.cache_data(show_spinner=False)
+def manager_portfolio(version: float | None, filters: Filters, manager: str) -> pd.DataFrame:
+    """The manager's accounts, each with its tickets and compliance in the filtered period."""
+    where, params = filters.where()
+    frame = _frame(
+        f"""
+        WITH counts AS (
+            SELECT account_id, {_COUNTS} FROM sla_compliance_monthly WHERE {where} GROUP BY account_id
+        )
+        SELECT account_summary.account_id, account_summary.account_name, account_summary.tier,
+               account_summary.mrr, account_summary.open_tickets, account_summary.at_risk_tickets,
+               account_summary.open_breached_tickets, counts.* EXCLUDE (account_id)
+        FROM account_summary LEFT JOIN counts USING (account_id)
+        WHERE coalesce(account_summary.cs_manager, '') = ? AND NOT account_summary.is_placeholder
+        ORDER BY account_summary.account_id
+        """,
+        [*params, manager],
+    )
+    return _with_compliance(frame.fillna({c: 0 for c in ("tickets", "met", "breached", "open_breached", "response_met", "response_breached")}))
+
+
+# --- data page --------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def ingest_runs(version: float | None) -> pd.DataFrame:
+    return _frame("SELECT * FROM ingest_runs ORDER BY run_id DESC")
+
+
+@st.cache_data(show_spinner=False)
+def rejected_rows(version: float | None, limit: int = 5000) -> pd.DataFrame:
+    return _frame(
+        'SELECT run_id, file, row_number, "column", reason, raw FROM rejected_rows '
+        "ORDER BY run_id DESC, row_number LIMIT ?",
+        [limit],
+    )
+
+
+@st.cache_data(show_spinner=False)
+def placeholder_accounts(version: float | None) -> pd.DataFrame:
+    return _frame(
+        "SELECT account_id, tickets, open_tickets, first_ticket_at, last_ticket_at "
+        "FROM account_summary WHERE is_placeholder ORDER BY tickets DESC, account_id"
+    )
