@@ -11,7 +11,9 @@ import streamlit as st
 
 from dashboard import components
 
-PAGES = Path(__file__).parent / "pages"
+# Not "pages/": Streamlit would also discover that folder as a legacy multipage app, and a
+# deep link opened before the router ever ran would bypass it.
+PAGES = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="CS Pulse", page_icon=":material/monitor_heart:", layout="wide")
 version = components.snapshot_or_stop()

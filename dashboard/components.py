@@ -155,8 +155,16 @@ def safe_label(value: object) -> str:
     return html.escape(str(value)) if value is not None else "—"
 
 
-def month_axis(frame: pd.DataFrame) -> list[str]:
-    return [i18n.month_label(m, language()) for m in frame["month"]]
+def month_ticks(figure: go.Figure, months: list[date]) -> None:
+    """Month labels in the reader's language, at most eight of them along the axis."""
+    months = sorted(set(months))
+    step = max(1, -(-len(months) // 8))
+    shown = months[::step]
+    figure.update_xaxes(
+        tickvals=[m.isoformat() for m in shown],
+        ticktext=[i18n.month_label(m, language()) for m in shown],
+        title=t("month"),
+    )
 
 
 def line_chart(
@@ -168,11 +176,12 @@ def line_chart(
 ) -> None:
     """One line per column in `series` (column -> legend label), months along the x axis."""
     figure = go.Figure()
-    x = month_axis(frame)
+    x = [m.isoformat() for m in frame["month"]]
     for column, label in series.items():
         values = frame[column] * (100 if percent else 1)
         figure.add_trace(go.Scatter(x=x, y=values, mode="lines+markers", name=safe_label(label)))
     _layout(figure, y_title, percent)
+    month_ticks(figure, list(frame["month"]))
     st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
 
 
@@ -188,11 +197,11 @@ def grouped_lines(frame: pd.DataFrame, value: str, y_title: str, key: str) -> An
                 mode="lines+markers",
                 name=label,
                 customdata=[[str(group), m.isoformat()] for m in part["month"]],
-                hovertemplate="%{fullData.name}<br>%{x|%b %Y}: %{y:.1f}%<extra></extra>",
+                hovertemplate="%{fullData.name}<br>%{x|%Y-%m}: %{y:.1f}%<extra></extra>",
             )
         )
     _layout(figure, y_title, percent=True)
-    figure.update_xaxes(tickformat="%b %Y", title=t("month"))
+    month_ticks(figure, list(frame["month"]))
     return st.plotly_chart(figure, config=PLOT_CONFIG, key=key, on_select="rerun", selection_mode="points")
 
 

@@ -9,6 +9,7 @@ calendar judges which account, and the calendars' working-time grid (metrics/cal
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -110,6 +111,8 @@ def build(
     """Compute every mart as of `as_of` and publish the dashboard snapshot."""
     say = progress or (lambda message: None)
     started = datetime.now(UTC)
+    clock_started = time.perf_counter()
+    timings: dict[str, float] = {}
     as_of = as_of.astimezone(UTC).replace(microsecond=0)
     con.execute("SET enable_progress_bar = false")
     con.execute("SET VARIABLE as_of = CAST(? AS TIMESTAMPTZ)", [as_of])
@@ -124,9 +127,12 @@ def build(
     clock = BusinessClock(specs, first, last)
     _create_grid_tables(con, clock)
     _run_sql_file(con, SQL_DIR / "macros.sql")
+    timings["prepare_s"] = round(time.perf_counter() - clock_started, 3)
     for model in MODELS:
         say(f"model {model}")
+        model_started = time.perf_counter()
         run_model(con, model)
+        timings[model.split("/")[1]] = round(time.perf_counter() - model_started, 3)
     step = timedelta(days=31)
     while _deadlines_past_grid(con, clock):
         say("a deadline lies past the calendar grid: extending it")
@@ -136,13 +142,16 @@ def build(
         for model in GRID_MODELS:
             run_model(con, model)
     counts = {mart: _count(con, mart) for mart in MARTS}
+    timings["sla_s"] = round(time.perf_counter() - clock_started, 3)
     finished = datetime.now(UTC)
     con.execute(
         "INSERT INTO build_runs SELECT coalesce(max(build_id), 0) + 1, ?, ?, ?, ?, ? FROM build_runs",
         [as_of, config.to_toml(), started, finished, json.dumps(counts)],
     )
     say("publishing the dashboard snapshot")
+    snapshot_started = time.perf_counter()
     snapshot = publish_snapshot(con, db, list(SNAPSHOT_TABLES))
+    timings["snapshot_s"] = round(time.perf_counter() - snapshot_started, 3)
     return {
         "as_of": as_of.isoformat(),
         "rows": counts,
@@ -150,6 +159,7 @@ def build(
         "calendars": len(specs),
         "grid_bucket_s": clock.step,
         "seconds": round((finished - started).total_seconds(), 3),
+        "timings": timings,
         "snapshot": str(snapshot),
     }
 

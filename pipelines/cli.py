@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -151,8 +150,9 @@ def run_dashboard(args: argparse.Namespace) -> int:
         "--browser.gatherUsageStats",
         "false",
     ]
-    print(f"CS Pulse on http://localhost:{args.port} (snapshot {snapshot_path(args.db)})")
-    return subprocess.call(command, env=env)
+    print(f"CS Pulse on http://localhost:{args.port} (snapshot {snapshot_path(args.db)})", flush=True)
+    # Become the Streamlit server, so stopping this process stops the server.
+    os.execve(sys.executable, command, env)
 
 
 def run_generate(args: argparse.Namespace) -> int:

@@ -31,7 +31,7 @@ if by_group.empty:
 
 largest = by_group.groupby("group_name")["tickets"].sum().nlargest(8).index
 drawn = by_group[by_group["group_name"].isin(largest)]
-st.subheader(t("compliance_by", dimension=t(dimension).lower()))
+st.subheader(t("compliance_by", dimension=t(dimension)))
 selection = components.grouped_lines(drawn, clock, t("compliance_pct"), key=f"sla_chart_{dimension}_{clock}")
 if by_group["group_name"].nunique() > len(largest):
     st.caption(t("top_groups"))

@@ -21,35 +21,36 @@ if not stats["tickets"]:
     st.info(t("no_data"))
     st.stop()
 
-first, second, third, fourth = st.columns(4)
 judged_response = int(stats["response_met"] + stats["response_breached"])
 judged_resolution = int(stats["met"] + stats["breached"] + stats["open_breached"])
+row = st.columns(4)
+components.kpi(row[0], t("tickets"), i18n.number(stats["tickets"], lang))
 components.kpi(
-    first,
+    row[1],
     t("response_sla"),
     i18n.percent(stats["response_pct"], lang),
     t("of_judged", met=i18n.number(stats["response_met"], lang), judged=i18n.number(judged_response, lang))
     + ". " + t("compliance_rule"),
 )
 components.kpi(
-    second,
+    row[2],
     t("resolution_sla"),
     i18n.percent(stats["resolution_pct"], lang),
     t("of_judged", met=i18n.number(stats["met"], lang), judged=i18n.number(judged_resolution, lang))
     + ". " + t("compliance_rule"),
 )
-components.kpi(third, t("median_response"), i18n.hours(stats["median_response_min"], lang), t("business_hours"))
-components.kpi(fourth, t("median_resolution"), i18n.hours(stats["median_resolution_min"], lang), t("business_hours"))
-first, second, third, fourth = st.columns(4)
-components.kpi(first, t("p90_response"), i18n.hours(stats["p90_response_min"], lang), t("business_hours"))
-components.kpi(second, t("p90_resolution"), i18n.hours(stats["p90_resolution_min"], lang), t("business_hours"))
-components.kpi(third, t("backlog"), i18n.number(stats["backlog"], lang))
-components.kpi(fourth, t("at_risk"), i18n.number(stats["at_risk"], lang))
-first, second, third, fourth = st.columns(4)
-components.kpi(first, t("open_breached"), i18n.number(stats["open_breached"], lang))
-components.kpi(second, t("reopen_rate"), i18n.percent(stats["reopen_rate"], lang))
-components.kpi(third, t("reassignment_rate"), i18n.percent(stats["reassignment_rate"], lang))
-components.kpi(fourth, t("csat"), i18n.number(stats["csat"], lang, 2))
+components.kpi(row[3], t("csat"), i18n.number(stats["csat"], lang, 2))
+row = st.columns(4)
+components.kpi(row[0], t("median_response"), i18n.hours(stats["median_response_min"], lang), t("business_hours"))
+components.kpi(row[1], t("p90_response"), i18n.hours(stats["p90_response_min"], lang), t("business_hours"))
+components.kpi(row[2], t("median_resolution"), i18n.hours(stats["median_resolution_min"], lang), t("business_hours"))
+components.kpi(row[3], t("p90_resolution"), i18n.hours(stats["p90_resolution_min"], lang), t("business_hours"))
+row = st.columns(5)
+components.kpi(row[0], t("backlog"), i18n.number(stats["backlog"], lang))
+components.kpi(row[1], t("at_risk"), i18n.number(stats["at_risk"], lang))
+components.kpi(row[2], t("open_breached"), i18n.number(stats["open_breached"], lang))
+components.kpi(row[3], t("reopen_rate"), i18n.percent(stats["reopen_rate"], lang))
+components.kpi(row[4], t("reassignment_rate"), i18n.percent(stats["reassignment_rate"], lang))
 st.caption(t("compliance_rule"))
 
 st.subheader(t("by_month"))

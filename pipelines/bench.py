@@ -1,0 +1,236 @@
+"""`cspulse bench`: time the pipeline on generated data and print JSON.
+
+Stages, on N generated tickets (status history for a share of them):
+- ingest: the tickets CSV (uncompressed) through validation into staging -> ingest_rows_per_s;
+- sla: the build's SLA models -> sla_s, sla_rows_per_s, and the memory they add;
+- scan floor: DuckDB reading the same ticket and event columns and aggregating them at
+  sla_compliance_monthly's grain, nothing else -> scan_floor_s;
+- peer: business time written the way Frappe Helpdesk does it (per ticket, walk the days and
+  intersect each with the working hours), on a 100k-ticket subset -> peer_rows_per_s;
+- pages: each dashboard page rendered server-side (AppTest, warm cache, median of 5) -> page_ms.
+
+Speed targets are measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from metrics.calendar import CalendarSpec, working_dates
+from pipelines.build import build, latest_timestamp
+from pipelines.config import Config, load_config
+from pipelines.ingest import ingest_files
+from pipelines.warehouse import connect
+
+Progress = Callable[[str], None]
+PEER_SAMPLE = 100_000
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextmanager
+def peak_memory() -> Iterator[dict[str, float]]:
+    """Sample this process's resident memory while the block runs: {'before', 'peak'} in MB."""
+    result = {"before": _rss_mb(), "peak": _rss_mb()}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            result["peak"] = max(result["peak"], _rss_mb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield result
+    finally:
+        done.set()
+        sampler.join()
+        result["peak"] = max(result["peak"], _rss_mb())
+
+
+def _timed(action: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    value = action()
+    return value, time.perf_counter() - started
+
+
+def bench(tickets: int, progress: Progress | None = None, keep: Path | None = None) -> dict[str, Any]:
+    """Run every stage on `tickets` generated tickets; the JSON-ready result."""
+    say = progress or (lambda message: None)
+    workdir = Path(tempfile.mkdtemp(prefix="cspulse-bench-"))
+    try:
+        return _bench(tickets, workdir, say)
+    finally:
+        if keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _bench(tickets: int, workdir: Path, say: Progress) -> dict[str, Any]:
+    config = load_config(None)
+    exports = workdir / "exports"
+    accounts = max(60, tickets // 2_000)
+    say(f"generating {tickets:,} tickets for {accounts:,} accounts")
+    # In a child process, so its memory does not count against the stages measured here.
+    subprocess.run(
+        [sys.executable, "-m", "pipelines", "generate", "--out", str(exports),
+         "--accounts", str(accounts), "--tickets", str(tickets)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    plain = exports / "tickets.csv"
+    with gzip.open(exports / "tickets.csv.gz", "rb") as source, open(plain, "wb") as target:
+        shutil.copyfileobj(source, target, 1 << 22)
+    db = workdir / "bench.duckdb"
+    con = connect(db)
+    ingest_files(con, [exports / "accounts.csv", exports / "account_modules.csv"], config)
+    say("ingest: tickets.csv")
+    (result,), ingest_s = _timed(lambda: ingest_files(con, [plain], config))
+    say("ingest: ticket events")
+    ingest_files(con, [exports / "ticket_events.csv.gz"], config)
+    events = int(con.execute("SELECT count(*) FROM ticket_events").fetchone()[0])  # type: ignore[index]
+    as_of = latest_timestamp(con)
+    say("sla stage")
+    with peak_memory() as memory:
+        summary = build(con, db, config, as_of)
+    sla_s = float(summary["timings"]["sla_s"])
+    say("scan floor")
+    _, floor_s = _timed(lambda: scan_floor(con))
+    say(f"peer on {min(PEER_SAMPLE, tickets):,} tickets")
+    peer_rows, peer_s = _timed(lambda: peer_business_minutes(con, config, as_of, PEER_SAMPLE))
+    database_mb = db.stat().st_size / 2**20
+    con.close()
+    say("dashboard pages")
+    pages = page_timings(db)
+    return {
+        "tickets": tickets,
+        "ticket_events": events,
+        "accounts": accounts,
+        "ingest_s": round(ingest_s, 3),
+        "ingest_rows": result.rows_read,
+        "ingest_rows_per_s": round(result.rows_read / ingest_s),
+        "sla_s": round(sla_s, 3),
+        "sla_rows_per_s": round(tickets / sla_s),
+        "scan_floor_s": round(floor_s, 3),
+        "sla_vs_floor": round(sla_s / floor_s, 2),
+        "peer_rows": peer_rows,
+        "peer_s": round(peer_s, 3),
+        "peer_rows_per_s": round(peer_rows / peer_s),
+        "sla_vs_peer_speedup": round((tickets / sla_s) / (peer_rows / peer_s), 1),
+        "peak_rss_mb": round(memory["peak"]),
+        "rss_before_sla_mb": round(memory["before"]),
+        "sla_extra_rss_mb": round(memory["peak"] - memory["before"]),
+        "warehouse_mb": round(database_mb),
+        "build_timings_s": summary["timings"],
+        "page_ms": pages,
+        "cpu_count": os.cpu_count(),
+        "duckdb": duckdb.__version__,
+    }
+
+
+SCAN_FLOOR_SQL = """
+    WITH events_per_ticket AS (
+        SELECT ticket_id, count(*) AS events, max("at") AS last_at,
+               count(DISTINCT value) AS statuses, max(position) AS last_position
+        FROM ticket_events GROUP BY ticket_id
+    )
+    SELECT date_trunc('month', tickets.created_at) AS month, tickets.account_id,
+           accounts.cs_manager, tickets.channel, tickets.task_type,
+           count(*), count(tickets.first_response_at), count(tickets.resolved_at),
+           count(tickets.closed_at), count(tickets.due_at), count(tickets.due_date),
+           sum(tickets.subtasks), sum(events_per_ticket.events),
+           max(events_per_ticket.last_at), sum(events_per_ticket.statuses),
+           max(events_per_ticket.last_position)
+    FROM tickets
+    LEFT JOIN accounts USING (account_id)
+    LEFT JOIN events_per_ticket USING (ticket_id)
+    GROUP BY ALL
+"""
+
+
+def scan_floor(con: duckdb.DuckDBPyConnection) -> int:
+    """Read the ticket and event columns the SLA stage reads, aggregate them at the monthly
+    mart's grain, and nothing else: the least any SLA engine must pay."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE scan_floor AS {SCAN_FLOOR_SQL}")
+    return int(con.execute("SELECT count(*) FROM scan_floor").fetchone()[0])  # type: ignore[index]
+
+
+def peer_business_minutes(
+    con: duckdb.DuckDBPyConnection, config: Config, as_of: datetime, sample: int
+) -> int:
+    """Frappe Helpdesk's way: for each ticket, walk the days from start to end and intersect
+    each with the working hours (holidays from a set). Returns the number of tickets timed."""
+    spec = config.calendars["default"]
+    zone = ZoneInfo(spec.timezone)
+    rows = con.execute(
+        "SELECT created_at, coalesce(resolved_at, ?) FROM tickets ORDER BY ticket_id LIMIT ?",
+        [as_of, sample],
+    ).fetchall()
+    first = min(row[0] for row in rows).astimezone(zone).date()
+    last = max(row[1] for row in rows).astimezone(zone).date()
+    working = {day.item() for day in working_dates(spec, first, last)}
+    total = 0.0
+    for created, ended in rows:
+        total += _peer_minutes(created.astimezone(zone), ended.astimezone(zone), spec, working)
+    return len(rows)
+
+
+def _peer_minutes(start: datetime, end: datetime, spec: CalendarSpec, working: set[date]) -> float:
+    minutes = 0.0
+    day = start.date()
+    while day <= end.date():
+        if day in working:
+            for begin, finish in spec.hours:
+                midnight = datetime(day.year, day.month, day.day, tzinfo=start.tzinfo)
+                opens = midnight + timedelta(minutes=begin)
+                closes = midnight + timedelta(minutes=finish)
+                overlap = (min(closes, end) - max(opens, start)).total_seconds()
+                minutes += max(overlap, 0) / 60
+        day += timedelta(days=1)
+    return minutes
+
+
+def page_timings(db: Path) -> dict[str, float]:
+    """Server-side render time of each page (AppTest, warm cache, median of 5), in a child
+    process: the dashboard is not imported by pipelines."""
+    output = subprocess.run(
+        [sys.executable, "-m", "dashboard.bench_pages", "--db", str(db)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CSPULSE_DB": str(db)},
+    ).stdout
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
+def main() -> None:  # pragma: no cover - `python -m pipelines.bench N`
+    tickets = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    print(json.dumps(bench(tickets, progress=lambda m: print(m, file=sys.stderr)), indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+
+__all__ = ["bench", "peak_memory", "peer_business_minutes", "scan_floor", "UTC"]

@@ -1,0 +1,203 @@
+"""The dashboard in a real headless Chromium (Debian's), driven by Playwright.
+
+Every page opens without an exception element, and screenshots land in `screenshots/` (look at
+them). While the app serves and is being clicked, `cspulse ingest` and `cspulse build` succeed,
+and the pages show the new numbers after the build without a restart.
+
+Skipped only on a machine without Chromium (install Debian's `chromium`); CI sets
+CSPULSE_REQUIRE_BROWSER=1, where a missing browser fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipelines.generate import generate
+from tests.conftest import write
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+PAGES = ("overview", "sla", "clients", "managers", "data")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CSPULSE_REQUIRE_BROWSER"):
+        raise RuntimeError("CSPULSE_REQUIRE_BROWSER is set but Chromium is not installed")
+    pytest.skip(
+        "Chromium is not installed (Debian package `chromium`); browser tests skipped",
+        allow_module_level=True,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _cspulse(*args: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _wait_for_health(url: str, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the dashboard exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"the dashboard did not answer at {url}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    root = tmp_path_factory.mktemp("browser")
+    exports = generate(root / "exports", accounts=12, tickets=1500, seed=3)
+    db = root / "warehouse.duckdb"
+    ingest = _cspulse("ingest", *exports.values(), "--db", db)
+    assert ingest.returncode == 0, ingest.stdout + ingest.stderr
+    as_of = "2026-10-30T18:00:00+03:00"
+    built = _cspulse("build", "--db", db, "--as-of", as_of)
+    assert built.returncode == 0, built.stdout + built.stderr
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", "dashboard", "--db", str(db), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://localhost:{port}"
+    try:
+        _wait_for_health(url, server)
+        yield {"url": url, "db": db, "root": root, "as_of": as_of}
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def _open(page: object, url: str) -> None:
+    """Go to a page and wait until Streamlit has finished running the script."""
+    page.goto(url)  # type: ignore[attr-defined]
+    page.wait_for_selector("h1", timeout=60_000)  # type: ignore[attr-defined]
+    _settle(page)
+
+
+def _settle(page: object) -> None:
+    # The status widget shows while a script runs; wait until it has been gone for a moment.
+    deadline = time.monotonic() + 60
+    quiet_since = None
+    while time.monotonic() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').count()  # type: ignore[attr-defined]
+        skeleton = page.locator('[data-testid="stSkeleton"]').count()  # type: ignore[attr-defined]
+        if running or skeleton:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > 1.0:
+            return
+        time.sleep(0.1)
+
+
+def _metric(page: object, label: str) -> str:
+    metric = page.locator('[data-testid="stMetric"]', has_text=label).first  # type: ignore[attr-defined]
+    return str(metric.locator('[data-testid="stMetricValue"]').inner_text())
+
+
+def test_every_page_renders_without_an_exception(served: dict[str, object], browser: object) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    for name in PAGES:
+        _open(page, f"{served['url']}/{'' if name == 'overview' else name}")
+        assert page.locator('[data-testid="stException"]').count() == 0, f"exception on {name}"
+        assert page.locator("h1").first.inner_text().strip() != ""
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    # the Russian view of the same page, picked through the URL
+    _open(page, f"{served['url']}/?lang=ru")
+    assert page.locator("h1").first.inner_text().strip() == "Обзор"
+    page.screenshot(path=str(SCREENSHOTS / "overview_ru.png"), full_page=True)
+    page.close()
+
+
+def test_filters_live_in_the_url(served: dict[str, object], browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    _open(page, f"{served['url']}/sla?channels=chat&lang=en")
+    assert "channels=chat" in page.url
+    chip = page.locator('[data-testid="stSidebar"] [data-tag][aria-label="chat"]')
+    assert chip.count() == 1
+    page.close()
+
+
+def test_ingest_and_build_while_the_app_serves_show_new_numbers(
+    served: dict[str, object], browser: object
+) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    _open(page, str(served["url"]))
+    before = int(re.sub(r"\D", "", _metric(page, "Tickets")))
+    more = write(
+        Path(str(served["root"])) / "more" / "tickets.csv",
+        "ticket_id,account_id,created_at,channel,task_type,status\n"
+        + "".join(
+            f"NEW-{n},ACC-0001,2026-10-29T10:00:00+03:00,email,simple,open\n" for n in range(7)
+        ),
+    )
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", "ingest", str(more), "--db", str(served["db"])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    for name in PAGES:  # keep clicking while the writer works
+        page.get_by_role("link", name=re.compile(name, re.IGNORECASE)).first.click()
+        _settle(page)
+    assert ingest.wait(timeout=120) == 0
+    build = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", "build", "--db", str(served["db"]), "--as-of", str(served["as_of"])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    while build.poll() is None:
+        page.get_by_role("link", name=re.compile("overview", re.IGNORECASE)).first.click()
+        _settle(page)
+    assert build.returncode == 0, build.stderr.read().decode() if build.stderr else ""
+    _open(page, str(served["url"]))
+    assert page.locator('[data-testid="stException"]').count() == 0
+    after = int(re.sub(r"\D", "", _metric(page, "Tickets")))
+    assert after == before + 7
+    page.close()
