@@ -38,6 +38,7 @@ def t(key: str, **values: object) -> str:
 # --- sidebar filters, kept in the URL ---------------------------------------------------------
 
 _LIST_FILTERS = ("managers", "tiers", "channels", "task_types")
+_URL_KEYS = {"lang", "from", "to", *_LIST_FILTERS}
 
 
 def _from_url() -> None:
@@ -65,8 +66,11 @@ def _to_url(filters: queries.Filters) -> None:
         values = getattr(filters, name)
         if values:
             params[name] = ",".join(v if v != queries.NO_MANAGER else "~" for v in values)
-    if dict(st.query_params) != params:
-        st.query_params.from_dict(params)
+    current = st.query_params.to_dict()
+    # Keep what pages put there (the chosen client or manager); rewrite only the filters.
+    wanted = {k: v for k, v in current.items() if k not in _URL_KEYS} | params
+    if current != wanted:
+        st.query_params.from_dict(wanted)
 
 
 def sidebar(version: float | None) -> queries.Filters:

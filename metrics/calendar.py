@@ -348,20 +348,21 @@ class BusinessClock:
     def due(self, calendar: np.ndarray, start: np.ndarray, seconds: np.ndarray) -> np.ndarray:
         """The earliest instant t >= start with business_seconds(start, t) == seconds.
 
-        NaN where the calendar never works. Deadlines past the grid grow it (up to 200 years).
+        NaN where the calendar never works. A deadline past the grid grows it (doubling the
+        span each time, up to 200 years), also for a calendar with no work in the grid yet.
         """
         calendar = np.asarray(calendar, dtype=np.int64)
         start = np.asarray(start, dtype=np.float64)
         seconds = np.asarray(seconds, dtype=np.float64)
         clock = self._covering(calendar, start)
+        can_work = np.array([_can_ever_work(spec) for spec in self.specs], dtype=bool)
         while True:
             target = clock.worked_before(calendar, start) + seconds
-            short = np.isfinite(target) & (target > clock.work_count[calendar] * clock.step)
-            if not np.any(short & (clock.work_count[calendar] > 0)):
+            short = np.isfinite(target) & (seconds > 0)
+            short &= target > clock.work_count[calendar] * clock.step
+            if not np.any(short & can_work[calendar]) or clock.last.year > self.first.year + 200:
                 break
-            if clock.last.year > self.first.year + 200:
-                break
-            later = clock.last + (clock.last - clock.first) + timedelta(days=366)
+            later = clock.last + (clock.last - clock.first) + timedelta(days=31)
             clock = clock.extended_to(clock.first, later)
         due = clock.instant_of_work(calendar, target)
         due = np.where(seconds <= 0, start, due)
@@ -373,6 +374,8 @@ class BusinessClock:
         All working buckets before the j-th are full, so it starts at W = j * step.
         """
         target = np.asarray(target, dtype=np.float64)
+        if self.work_starts.size == 0:
+            return np.full(target.shape, np.nan)
         ordinal = np.ceil(np.nan_to_num(target) / self.step).astype(np.int64) - 1
         ordinal = np.maximum(ordinal, 0)
         inside = np.isfinite(target) & (ordinal < self.work_count[calendar])
@@ -381,8 +384,11 @@ class BusinessClock:
         return np.where(inside, instant, np.nan)
 
     def extended_to(self, first: date, last: date) -> BusinessClock:
-        """The same calendars, covering at least the local dates [first, last]."""
-        return BusinessClock(self.specs, min(first, self.first), max(last, self.last), self.step)
+        """The same calendars, covering at least the local dates [first, last].
+
+        The grid step is chosen afresh: the new dates may have boundaries off the old grid
+        (another DST offset, a calendar that had no working day in the old range)."""
+        return BusinessClock(self.specs, min(first, self.first), max(last, self.last))
 
     def _covering(self, calendar: np.ndarray, *instants: np.ndarray) -> BusinessClock:
         """This clock, or a wider one when some instant falls outside its grid."""
@@ -431,6 +437,14 @@ class BusinessClock:
         )
         work = {"calendar_id": work_ids, "ordinal": ordinals, "starts_at": self.work_starts}
         return buckets, work
+
+
+def _can_ever_work(spec: CalendarSpec) -> bool:
+    """Whether a calendar has working time on some date: a working weekday, an extra working
+    day, or moved working days from its holidays package."""
+    if not spec.hours:
+        return False
+    return bool(spec.workdays or spec.extra_workdays or spec.holidays)
 
 
 def _working_buckets(

@@ -116,24 +116,34 @@ def _parsed(
     if spec.type == "date":
         day = f"coalesce(try_cast({value} AS DATE), CAST(try_cast({value} AS TIMESTAMP) AS DATE))"
         return {f"p_{name}": f"CASE WHEN isfinite({day}) THEN {day} END"}
-    # Timestamps: an explicit offset is honoured; a naive one is local time in `timezone`.
-    # `naive_<name>` is computed a layer earlier (see `_naive_timestamp`).
-    naive = f"naive_{name}"
-    local_epoch = f"epoch({naive})"
+    # Timestamps, in whole seconds since the epoch (integer arithmetic: date_trunc on a
+    # TIMESTAMPTZ goes through ICU and costs several times more). An explicit offset is
+    # honoured; a naive time is local time in `timezone`. `naive_s_<name>` — the wall-clock
+    # reading as if it were UTC — is computed a layer earlier (see `_naive_seconds`).
     out = {
         f"has_offset_{name}": f"regexp_matches({value}, '{_OFFSET_PATTERN}')",
-        f"aware_{name}": f"date_trunc('second', try_cast({value} AS TIMESTAMPTZ))",
-        f"local_{name}": local_epoch,
+        f"aware_s_{name}": _seconds_of(f"try_cast({value} AS TIMESTAMPTZ)"),
+        f"local_s_{name}": f"naive_s_{name}",
     }
     if spec.date_only:
         date_only = f"regexp_full_match({value}, '{_DATE_ONLY_PATTERN}')"
         out[f"date_only_{name}"] = date_only
-        out[f"local_{name}"] = f"{local_epoch} + CASE WHEN {date_only} THEN 86400 ELSE 0 END"
+        # a date alone means the end of that day
+        out[f"local_s_{name}"] = f"naive_s_{name} + CASE WHEN {date_only} THEN 86400 ELSE 0 END"
     return out
 
 
-def _naive_timestamp(value: str, formats: list[str], sql: Statement) -> str:
-    """A timestamp text read as wall-clock time (any offset ignored), to the second."""
+def _seconds_of(timestamp: str) -> str:
+    """Whole seconds since the epoch of a TIMESTAMP(TZ) expression, floored; NULL if infinite."""
+    micros = f"epoch_us({timestamp})"
+    return (
+        f"CASE WHEN isfinite({timestamp}) "
+        f"THEN ({micros} - (({micros} % 1000000) + 1000000) % 1000000) // 1000000 END"
+    )
+
+
+def _naive_seconds(value: str, formats: list[str], sql: Statement) -> str:
+    """A timestamp text read as a wall-clock time (any offset ignored), in whole seconds."""
     naive = f"try_cast({value} AS TIMESTAMP)"
     if formats:
         naive = f"coalesce(try_strptime({value}, {sql.bind(formats)}), {naive})"
@@ -142,11 +152,12 @@ def _naive_timestamp(value: str, formats: list[str], sql: Statement) -> str:
 
 def _timestamp_final(spec: ColumnSpec, timezone: str) -> str:
     name = spec.name
-    local = f"local_{name}"
-    return (
-        f"CASE WHEN has_offset_{name} THEN aware_{name} "
-        f"WHEN {local} IS NOT NULL THEN to_timestamp({local} - ({offset_case_sql(local, timezone)})) END"
+    local = f"local_s_{name}"
+    seconds = (
+        f"CASE WHEN has_offset_{name} THEN aware_s_{name} "
+        f"WHEN {local} IS NOT NULL THEN {local} - ({offset_case_sql(local, timezone)}) END"
     )
+    return f"make_timestamptz(({seconds}) * 1000000)"
 
 
 _TYPE_WORDS = {
@@ -211,13 +222,12 @@ def parse_statement(
         f"{_source_text(raw, mapping, spec, sql)} AS v_{spec.name}" for spec in specs
     ]
     naives = [
-        f"{_naive_timestamp(f'v_{spec.name}', formats, sql)} AS naive_raw_{spec.name}"
+        f"{_naive_seconds(f'v_{spec.name}', formats, sql)} AS naive_raw_{spec.name}"
         for spec in specs
         if spec.type == "timestamp"
     ]
     truncated = [
-        f"CASE WHEN isfinite(naive_raw_{spec.name}) "
-        f"THEN date_trunc('second', naive_raw_{spec.name}) END AS naive_{spec.name}"
+        f"{_seconds_of(f'naive_raw_{spec.name}')} AS naive_s_{spec.name}"
         for spec in specs
         if spec.type == "timestamp"
     ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ import holidays as holidays_lib
 ONE_DAY = timedelta(days=1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holiday_sets(code: str, year: int) -> tuple[frozenset[date], frozenset[date]]:
     """(days off, moved working days) the `holidays` package lists for one year."""
     if not code:
@@ -33,7 +33,8 @@ def _holiday_sets(code: str, year: int) -> tuple[frozenset[date], frozenset[date
 
 
 def is_working_date(spec: Any, day: date) -> bool:
-    """extra_workdays > extra_holidays > holidays package (moved days ON, holidays OFF) > weekday."""
+    """Precedence: extra_workdays > extra_holidays > the `holidays` package (its days off are off,
+    its moved working days on) > the weekday (Monday = 0)."""
     if day in spec.extra_workdays:
         return True
     if day in spec.extra_holidays:
@@ -74,7 +75,7 @@ def day_intervals(spec: Any, day: date) -> list[tuple[float, float]]:
 
 
 def union(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Sorted, disjoint union of [start, end) intervals; touching ones joined, empty ones dropped."""
+    """Sorted, disjoint union of [start, end) intervals; touching ones joined, empty ones gone."""
     merged: list[list[float]] = []
     for start, end in sorted(iv for iv in intervals if iv[1] > iv[0]):
         if merged and start <= merged[-1][1]:

@@ -3,28 +3,21 @@
 Part 1: hand-made cases; each expected value carries its arithmetic. Business-time cases are
 checked against BOTH the oracle and the implementation, so they validate the oracle too.
 Part 2: hypothesis property tests, one vectorised BusinessClock per batch of random tickets.
-Part 3: known implementation bugs, kept as strict xfails with minimal reproducers.
+Part 3: regressions for the bugs the oracle found, with their minimal reproducers.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import composite
-from oracle import (
-    from_epoch,
-    intervals_between,
-    local_instant,
-    oracle_business_seconds,
-    oracle_due,
-    to_epoch,
-)
 
 from metrics.calendar import (
     BusinessClock,
@@ -35,10 +28,17 @@ from metrics.calendar import (
     working_dates,
     working_intervals,
 )
+from tests.oracle import (
+    from_epoch,
+    intervals_between,
+    local_instant,
+    oracle_business_seconds,
+    oracle_due,
+    to_epoch,
+)
 
 TOL = 1e-6
 EVERY_DAY = (0, 1, 2, 3, 4, 5, 6)
-MON_FRI = (0, 1, 2, 3, 4)
 
 
 def hm(text: str) -> int:
@@ -257,10 +257,8 @@ DUE_CASES = [
 @pytest.mark.parametrize(("spec", "start", "minutes", "expected"), DUE_CASES)
 def test_due_by_hand(spec, start, minutes, expected):
     a, n = to_epoch(start, spec.timezone), minutes * 60
-    if expected.endswith("Z"):
-        want = to_epoch(expected[:-1])
-    else:
-        want = to_epoch(expected, spec.timezone)
+    zone = "UTC" if expected.endswith("Z") else spec.timezone
+    want = to_epoch(expected.removesuffix("Z"), zone)
     assert oracle_due(spec, a, n) == pytest.approx(want, abs=TOL)
     clock = BusinessClock([spec], _local_date(start), _local_date(start) + timedelta(days=3))
     got = float(clock.due(np.array([0]), np.array([a]), np.array([float(n)]))[0])
@@ -274,7 +272,7 @@ def test_due_never_working_calendar_is_nan_in_a_shared_clock():
     clock = BusinessClock([NEVER, MSK], d("2024-06-01"), d("2024-06-30"))
     got = clock.due(np.array([0, 1]), np.array([a, a]), np.array([60.0, 60.0]))
     assert math.isnan(got[0])
-    assert got[1] == to_epoch("2024-06-04 14:00")  # 13:00 MSK + 60 min; sanity of the other row
+    assert got[1] == a + 60  # 10:00 UTC = 13:00 MSK, inside hours: + 60 s; the other row is fine
     # zero seconds is still "now", even for a calendar that never works
     zero = clock.due(np.array([0]), np.array([a]), np.array([0.0]))
     assert zero[0] == a
@@ -437,7 +435,13 @@ def test_merge_intervals():
 
 # --- part 2: property tests against the oracle ---------------------------------------------------
 
-ZONES = ["Europe/Berlin", "America/New_York", "Europe/Moscow", "Asia/Kathmandu", "Australia/Lord_Howe"]
+ZONES = [
+    "Europe/Berlin",
+    "America/New_York",
+    "Europe/Moscow",
+    "Asia/Kathmandu",
+    "Australia/Lord_Howe",
+]
 YEAR_START = int(to_epoch("2023-01-01"))
 YEAR_END = int(to_epoch("2027-01-01"))
 
@@ -464,6 +468,9 @@ PROFILE = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+# The batch tests skip shrinking: re-running the oracle over a 50-ticket batch thousands of
+# times takes minutes, and their assertion messages already name the failing tickets exactly.
+NO_SHRINK = settings(PROFILE, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target])
 
 
 @composite
@@ -476,7 +483,7 @@ def working_hours(draw) -> tuple[tuple[int, int], ...]:
     if draw(st.booleans()) and 1440 not in points:
         points[-1] = 1440
     if touching:
-        return tuple(zip(points[:-1], points[1:], strict=True))
+        return tuple(pairwise(points))
     return tuple((points[2 * i], points[2 * i + 1]) for i in range(count))
 
 
@@ -496,9 +503,7 @@ def calendars(draw, around: date, zone: str | None = None) -> CalendarSpec:
 @composite
 def batches(draw, size: int = 50):
     """A few calendars and `size` tickets (calendar, a, b, n) around one random moment."""
-    center = draw(
-        st.one_of(st.integers(YEAR_START, YEAR_END - 1), st.sampled_from(INTERESTING))
-    )
+    center = draw(st.one_of(st.integers(YEAR_START, YEAR_END - 1), st.sampled_from(INTERESTING)))
     around = datetime.fromtimestamp(center, UTC).date()
     shared_zone = draw(st.sampled_from([None, *ZONES]))  # sometimes all in one zone
     specs = draw(st.lists(calendars(around, shared_zone), min_size=1, max_size=3))
@@ -524,7 +529,7 @@ def batches(draw, size: int = 50):
             st.one_of(
                 st.integers(0, 30 * daily),
                 st.integers(0, daily),
-                st.integers(0, 30 * 24 * 60).map(lambda m: 60 * m),
+                st.integers(0, 30 * daily // 60).map(lambda m: 60 * m),
             )
         )
         tickets.append((position, float(a), float(a + duration), float(n)))
@@ -551,19 +556,24 @@ def _mismatches(expected: np.ndarray, got: np.ndarray) -> np.ndarray:
     return np.flatnonzero(~(both_nan | close))
 
 
-def _check_batch(specs, tickets, clock: BusinessClock) -> None:
+def _oracle_batch(specs, tickets) -> tuple[np.ndarray, np.ndarray]:
+    """The oracle's business seconds of [a, b) and due(a, n) for every ticket."""
+    business = [oracle_business_seconds(specs[c], a, b) for c, a, b, _ in tickets]
+    due = [oracle_due(specs[c], a, n) for c, a, _, n in tickets]
+    return np.array(business), np.array(due)
+
+
+def _check_batch(specs, tickets, clock: BusinessClock, expected, expected_due) -> None:
     calendar = np.array([t[0] for t in tickets])
     a = np.array([t[1] for t in tickets])
     b = np.array([t[2] for t in tickets])
     n = np.array([t[3] for t in tickets])
 
     got = clock.business_seconds(calendar, a, b)
-    expected = np.array([oracle_business_seconds(specs[c], x, y) for c, x, y, _ in tickets])
     bad = _mismatches(expected, got)
     assert bad.size == 0, _report(bad, specs, tickets, expected, got, "business")
 
     due = clock.due(calendar, a, n)
-    expected_due = np.array([oracle_due(specs[c], x, m) for c, x, _, m in tickets])
     bad = _mismatches(expected_due, due)
     assert bad.size == 0, _report(bad, specs, tickets, expected_due, due, "due")
 
@@ -577,44 +587,47 @@ def _check_batch(specs, tickets, clock: BusinessClock) -> None:
     assert (due >= a).all()
 
 
-@settings(PROFILE, max_examples=160)
+def _local_dates(specs, tickets, instants) -> list[date]:
+    return [
+        datetime.fromtimestamp(x, ZoneInfo(specs[t[0]].timezone)).date()
+        for t, x in zip(tickets, instants, strict=True)
+        if math.isfinite(x)
+    ]
+
+
+@settings(NO_SHRINK, max_examples=400)
 @given(batches())
 def test_clock_matches_oracle(batch):
-    """Random calendars and tickets; one clock built over the tickets' dates, generously."""
+    """Random calendars and tickets; one clock (default grid step) over all the dates involved.
+
+    The clock spans every a, b and due date, so nothing has to grow it: this checks the grid
+    itself. Growing is test_clock_matches_oracle_with_narrow_clock's job.
+    """
     specs, tickets = batch
-    dates = [
-        datetime.fromtimestamp(t[1], ZoneInfo(specs[t[0]].timezone)).date() for t in tickets
-    ]
-    # Wide enough that every calendar has working time inside the clock's dates (see part 3,
-    # known bug 1); `b` and due() still often fall past `last`, which exercises extension.
-    clock = BusinessClock(specs, min(dates) - timedelta(days=30), max(dates) + timedelta(days=20))
-    _check_batch(specs, tickets, clock)
+    expected, expected_due = _oracle_batch(specs, tickets)
+    starts = _local_dates(specs, tickets, [t[1] for t in tickets])
+    latest = [max(t[2], due) for t, due in zip(tickets, expected_due, strict=True)]
+    ends = _local_dates(specs, tickets, latest)
+    clock = BusinessClock(specs, min(starts) - timedelta(days=30), max(ends) + timedelta(days=2))
+    _check_batch(specs, tickets, clock, expected, expected_due)
 
 
-def _day_length(zone: str, day: date) -> float:
-    return local_instant(zone, day, 1440) - local_instant(zone, day, 0)
-
-
-@settings(PROFILE, max_examples=80)
+@settings(NO_SHRINK, max_examples=200)
 @given(batches(size=25), st.integers(-5, 5), st.integers(0, 5))
 def test_clock_matches_oracle_with_narrow_clock(batch, shift, width):
-    """The clock is built over a few random dates only: most queries must extend it."""
+    """The clock is built over a few random dates only: most queries must grow it."""
     specs, tickets = batch
+    expected, expected_due = _oracle_batch(specs, tickets)
     center = datetime.fromtimestamp(tickets[0][1], UTC).date()
     first = center + timedelta(days=shift)
     last = first + timedelta(days=width)
-    # KNOWN BUG 1 (part 3): due() gives NaN when a calendar has no working time in the
-    # clock's dates. Steer clear of it here by widening the clock until each one has some.
-    while not all(intervals_between(spec, first - timedelta(days=1), last) for spec in specs):
-        last += timedelta(days=1)
-    # KNOWN BUG 2 (part 3): the first hour(s) of a longer-than-24 h local date just before
-    # `first` are mis-read. Steer clear by never starting the clock the day after one.
-    while any(_day_length(s.timezone, first - timedelta(days=1)) > 86_400 for s in specs):
-        first -= timedelta(days=1)
-    _check_batch(specs, tickets, BusinessClock(specs, first, last))
+    # The clock may have no working time of some calendar at all, and its grid step may not
+    # fit the dates it grows to (both were bugs; see part 3).
+    clock = BusinessClock(specs, first, last)
+    _check_batch(specs, tickets, clock, expected, expected_due)
 
 
-@settings(PROFILE, max_examples=60)
+@settings(PROFILE, max_examples=200)
 @given(
     st.sampled_from([*ZONES, "UTC"]),
     st.lists(
@@ -625,31 +638,35 @@ def test_clock_matches_oracle_with_narrow_clock(batch, shift, width):
         min_size=1,
         max_size=200,
     ),
+    st.lists(
+        # wall-clock readings on quarter hours of the days around a transition: hits the
+        # exact edges of gaps and repeated hours (the UTC midnight read as local, -1 day..+2)
+        st.sampled_from(INTERESTING).flatmap(
+            lambda x: st.integers(-96, 192).map(lambda k: float(x + 900 * k))
+        ),
+        min_size=1,
+        max_size=200,
+    ),
 )
-def test_local_time_matches_zoneinfo(zone, instants):
+def test_local_time_matches_zoneinfo(zone, instants, quarter_hours):
     tz = ZoneInfo(zone)
-    utc = np.array(instants, dtype=float)
     epoch = datetime(1970, 1, 1)
+    utc = np.array(instants, dtype=float)
     walls = [datetime.fromtimestamp(x, tz).replace(tzinfo=None) for x in instants]
     expected_local = np.array([(w - epoch).total_seconds() for w in walls])
-    got_local = utc_to_local(utc, zone)
-    np.testing.assert_array_equal(got_local, expected_local)
-    # local -> UTC by fold=0; each wall reading also shifted by 0-59 min to land in gaps
-    naive = expected_local + (utc % 3_600)
+    np.testing.assert_array_equal(utc_to_local(utc, zone), expected_local)
+    # local -> UTC by fold=0: the readings above, the same shifted by 0-59 min (lands in gaps)
+    # and the quarter hours
+    naive = np.concatenate([expected_local, expected_local + (utc % 3_600), quarter_hours])
     expected_utc = np.array(
         [(epoch + timedelta(seconds=x)).replace(tzinfo=tz, fold=0).timestamp() for x in naive]
     )
     np.testing.assert_array_equal(local_to_utc(naive, zone), expected_utc)
 
 
-# --- part 3: known implementation bugs (strict xfails: they start passing when fixed) ------------
+# --- part 3: regressions — bugs the oracle found, each with its minimal reproducer ----------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG 1: due() is NaN when the clock's dates hold no working time of the row's "
-    "calendar (it only extends the clock when total > 0)",
-)
 def test_due_when_clock_dates_are_all_holidays():
     a = to_epoch("2025-01-02 10:00", "Europe/Moscow")
     # RU 1-8 Jan 2025 are days off; 3 h later in working time is Thu 9 Jan 12:00
@@ -660,10 +677,6 @@ def test_due_when_clock_dates_are_all_holidays():
     assert got[0] == want, from_epoch(got[0], "Europe/Moscow")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG 1: due() is NaN for a Saturday-only calendar on a Mon-Fri clock",
-)
 def test_due_when_clock_dates_miss_the_only_workday():
     saturdays = CalendarSpec(timezone="UTC", workdays=(5,), holidays="")
     a = to_epoch("2024-06-04 10:00")  # a Tuesday
@@ -674,11 +687,6 @@ def test_due_when_clock_dates_miss_the_only_workday():
     assert got[0] == want, from_epoch(got[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="BUG 1b: due() raises IndexError when no calendar of the clock has any interval",
-)
 def test_due_on_a_clock_without_any_interval():
     a = to_epoch("2024-06-04 10:00")
     clock = BusinessClock([NEVER], d("2024-06-01"), d("2024-06-30"))
@@ -686,12 +694,8 @@ def test_due_on_a_clock_without_any_interval():
     assert math.isnan(got[0])  # no deadline exists; the oracle agrees (see part 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG 2: worked_before() mis-reads instants in the first hour of a 25-hour local "
-    "date just before the clock's first date (bucket grid starts 1 h after `origin`)",
-)
 def test_business_in_fall_back_day_before_clock_start():
+    """Regression: an earlier clock mis-read the first hour of a 25-hour date before `first`."""
     spec = CalendarSpec(
         timezone="Europe/Berlin",
         workdays=EVERY_DAY,
@@ -703,6 +707,39 @@ def test_business_in_fall_back_day_before_clock_start():
     # 00:10-00:30 (20 min) + 00:40-02:00 (80 min; 02:00 is its first occurrence) = 100 min
     assert oracle_business_seconds(spec, a, b) == 100 * 60
     clock = BusinessClock([spec], d("2024-10-28"), d("2024-10-30"))  # covers from 27 Oct 00:00
-    assert clock.covers(np.array([a]), np.array([0]))
+    assert clock.covers(np.array([0]), np.array([a]))
     got = clock.business_seconds(np.array([0]), np.array([a]), np.array([b]))
-    assert got[0] == 100 * 60  # the clock says 80 min: W(00:10) is read as 30 min, not 10
+    assert got[0] == 100 * 60
+
+
+LORD_HOWE = CalendarSpec(timezone="Australia/Lord_Howe", holidays="")  # Mon-Fri 09:00-18:00
+
+
+def test_grown_clock_across_a_half_hour_offset_change():
+    clock = BusinessClock([LORD_HOWE], d("2024-11-04"), d("2024-11-08"))
+    a = to_epoch("2024-06-04 08:00", LORD_HOWE.timezone)
+    b = to_epoch("2024-06-04 09:15", LORD_HOWE.timezone)
+    # 08:00 -> 09:15 with a 09:00 start = 15 working minutes
+    assert oracle_business_seconds(LORD_HOWE, a, b) == 15 * 60
+    got = clock.business_seconds(np.array([0]), np.array([a]), np.array([b]))
+    assert got[0] == 15 * 60  # the clock says 45 min (the day starts at 08:30 on its grid)
+
+
+def test_grown_clock_after_a_range_without_work_business():
+    odd_ru = CalendarSpec(timezone="UTC", hours=spans("09:10-17:50"), holidays="RU")
+    clock = BusinessClock([odd_ru], d("2025-01-02"), d("2025-01-06"))  # RU days off only
+    a, b = to_epoch("2025-01-09 09:00"), to_epoch("2025-01-09 10:00")
+    # 09:00 -> 10:00 with a 09:10 start = 50 working minutes
+    assert oracle_business_seconds(odd_ru, a, b) == 50 * 60
+    got = clock.business_seconds(np.array([0]), np.array([a]), np.array([b]))
+    assert got[0] == 50 * 60  # the clock says 60 min
+
+
+def test_grown_clock_after_a_range_without_work_due():
+    odd_ru = CalendarSpec(timezone="UTC", hours=spans("09:10-17:50"), holidays="RU")
+    clock = BusinessClock([odd_ru, MSK], d("2025-01-02"), d("2025-01-06"))
+    a = to_epoch("2025-01-09 09:00")
+    want = to_epoch("2025-01-09 09:20")  # starts at 09:10, + 10 min
+    assert oracle_due(odd_ru, a, 600.0) == want
+    got = clock.due(np.array([0]), np.array([a]), np.array([600.0]))
+    assert got[0] == want, from_epoch(got[0])

@@ -1,0 +1,165 @@
+"""Every page through Streamlit's AppTest on the sample warehouse; key numbers equal the marts."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import i18n
+from pipelines import cli
+from pipelines.warehouse import snapshot_path
+from tests.conftest import run_cli
+
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+PAGES = ("overview", "sla", "clients", "managers", "data")
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`cspulse demo` into a temporary warehouse: the committed samples, built."""
+    db = tmp_path_factory.mktemp("dashboard") / "warehouse.duckdb"
+    assert run_cli("demo", "--db", db) == 0
+    previous = os.environ.get("CSPULSE_DB")
+    os.environ["CSPULSE_DB"] = str(db)
+    yield db
+    if previous is None:
+        os.environ.pop("CSPULSE_DB", None)
+    else:
+        os.environ["CSPULSE_DB"] = previous
+
+
+def _app(**query: str) -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=120)
+    app.query_params.update(query)
+    return app
+
+
+def _mart(db: Path, sql: str) -> object:
+    import duckdb
+
+    with duckdb.connect(str(snapshot_path(db)), read_only=True) as con:
+        row = con.execute(sql).fetchone()
+    return row[0] if row else None
+
+
+def _metric(app: AppTest, label: str) -> str:
+    for metric in app.metric:
+        if metric.label == label:
+            return str(metric.value)
+    raise AssertionError(f"no metric {label!r}; have {[m.label for m in app.metric]}")
+
+
+def _number(text: str, language: str = "en") -> float:
+    """'1,234' / '93.4%' (en) or '1 234,5' / '93,4 %' (ru) -> a float."""
+    cleaned = re.sub(r"[\s\u00a0\u202f%]", "", text)
+    if language == "ru":
+        return float(cleaned.replace(",", "."))
+    return float(cleaned.replace(",", ""))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_an_exception(sample_db: Path, page: str) -> None:
+    app = _app()
+    app.run()
+    app.switch_page(f"views/{page}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.title[0].value == i18n.t(f"page_{page}")
+
+
+def test_overview_numbers_equal_the_marts(sample_db: Path) -> None:
+    app = _app()
+    app.run()
+    assert not app.exception
+    tickets = _mart(sample_db, "SELECT count(*) FROM sla_tickets")
+    assert _number(_metric(app, "Tickets")) == tickets
+    met, judged = (
+        _mart(sample_db, "SELECT sum(met) FROM sla_compliance_monthly"),
+        _mart(sample_db, "SELECT sum(met + breached + open_breached) FROM sla_compliance_monthly"),
+    )
+    assert _number(_metric(app, "Resolution SLA")) == pytest.approx(100 * met / judged, abs=0.05)  # type: ignore[operator]
+    response = _mart(
+        sample_db,
+        "SELECT 100.0 * sum(response_met) / sum(response_met + response_breached) FROM sla_compliance_monthly",
+    )
+    assert _number(_metric(app, "Response SLA")) == pytest.approx(response, abs=0.05)
+    backlog = _mart(sample_db, "SELECT count(*) FROM sla_tickets WHERE NOT is_resolved")
+    assert _number(_metric(app, "Backlog (open)")) == backlog
+    breached_open = _mart(sample_db, "SELECT count(*) FROM sla_tickets WHERE sla_state = 'open_breached'")
+    assert _number(_metric(app, "Open, breached")) == breached_open
+    median = _mart(
+        sample_db, "SELECT median(resolution_business_min) / 60 FROM sla_tickets WHERE is_resolved"
+    )
+    assert _number(_metric(app, "Median resolution").removesuffix(" h")) == pytest.approx(median, abs=0.05)
+
+
+def test_filters_change_the_numbers_and_come_from_the_url(sample_db: Path) -> None:
+    app = _app(channels="chat")
+    app.run()
+    assert not app.exception
+    chat = _mart(sample_db, "SELECT count(*) FROM sla_tickets WHERE channel = 'chat'")
+    assert _number(_metric(app, "Tickets")) == chat
+    assert app.query_params["channels"] == "chat"
+
+
+def test_russian_labels_and_number_formats(sample_db: Path) -> None:
+    app = _app(lang="ru")
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Обзор"
+    tickets = _mart(sample_db, "SELECT count(*) FROM sla_tickets")
+    shown = _metric(app, "Обращения")
+    # Russian groups thousands with a (no-break) space: 20 000, not 20,000
+    assert "," not in shown and _number(shown, "ru") == tickets
+    assert _metric(app, "SLA по решению").endswith("%")
+
+
+def test_client_page_shows_the_account_and_its_compliance(sample_db: Path) -> None:
+    app = _app(account="ACC-0002")
+    app.run()
+    app.switch_page("views/clients.py").run()
+    assert not app.exception
+    manager = _mart(sample_db, "SELECT cs_manager FROM account_summary WHERE account_id = 'ACC-0002'")
+    assert _metric(app, "CS manager") == manager
+    open_tickets = _mart(
+        sample_db, "SELECT count(*) FROM sla_tickets WHERE account_id = 'ACC-0002' AND NOT is_resolved"
+    )
+    assert _number(_metric(app, "Open tickets")) == open_tickets
+    met, judged = (
+        _mart(sample_db, "SELECT sum(met) FROM sla_compliance_monthly WHERE account_id = 'ACC-0002'"),
+        _mart(
+            sample_db,
+            "SELECT sum(met + breached + open_breached) FROM sla_compliance_monthly "
+            "WHERE account_id = 'ACC-0002'",
+        ),
+    )
+    assert _number(_metric(app, "Resolution SLA")) == pytest.approx(100 * met / judged, abs=0.05)  # type: ignore[operator]
+
+
+def test_manager_page_compares_with_the_team(sample_db: Path) -> None:
+    manager = str(_mart(sample_db, "SELECT min(cs_manager) FROM account_summary"))
+    app = _app(manager=manager)
+    app.run()
+    app.switch_page("views/managers.py").run()
+    assert not app.exception
+    comparison = app.dataframe[0].value
+    assert list(comparison.columns) == ["Statistic", manager, "Team"]
+    tickets_row = comparison[comparison["Statistic"] == "Tickets"].iloc[0]
+    mine = _mart(sample_db, f"SELECT count(*) FROM sla_tickets WHERE cs_manager = '{manager}'")
+    assert _number(tickets_row[manager]) == mine
+    assert _number(tickets_row["Team"]) == _mart(sample_db, "SELECT count(*) FROM sla_tickets")
+
+
+def test_data_page_lists_the_runs_and_the_config(sample_db: Path) -> None:
+    app = _app()
+    app.run()
+    app.switch_page("views/data.py").run()
+    assert not app.exception
+    runs = app.dataframe[0].value
+    assert len(runs) == _mart(sample_db, "SELECT count(*) FROM ingest_runs")
+    assert "[sla.standard" in app.code[0].value
+    assert cli.SAMPLES_DIR.exists()
