@@ -355,7 +355,7 @@ class BusinessClock:
         start = np.asarray(start, dtype=np.float64)
         seconds = np.asarray(seconds, dtype=np.float64)
         clock = self._covering(calendar, start)
-        can_work = np.array([_can_ever_work(spec) for spec in self.specs], dtype=bool)
+        can_work = np.array([can_ever_work(spec) for spec in self.specs], dtype=bool)
         while True:
             target = clock.worked_before(calendar, start) + seconds
             short = np.isfinite(target) & (seconds > 0)
@@ -439,7 +439,7 @@ class BusinessClock:
         return buckets, work
 
 
-def _can_ever_work(spec: CalendarSpec) -> bool:
+def can_ever_work(spec: CalendarSpec) -> bool:
     """Whether a calendar has working time on some date: a working weekday, an extra working
     day, or moved working days from its holidays package."""
     if not spec.hours:

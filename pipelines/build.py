@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from metrics.calendar import DAY_S, BusinessClock, CalendarSpec, local_to_utc
+from metrics.calendar import DAY_S, BusinessClock, CalendarSpec, can_ever_work, local_to_utc
 from pipelines.config import BASELINE_TIER, Config
 from pipelines.warehouse import publish_snapshot
 
@@ -33,15 +33,13 @@ MODELS = (
     "intermediate/int_ticket_status_changes",
     "intermediate/int_ticket_resolutions",
     "intermediate/int_ticket_pauses",
-    "intermediate/int_ticket_business_time",
-    "intermediate/int_ticket_targets",
-    "intermediate/int_ticket_due_dates",
+    "intermediate/int_ticket_clocks",
     "marts/sla_tickets",
     "marts/sla_compliance_monthly",
     "marts/account_summary",
 )
 # Models that read the calendar grid: re-run when the grid has to grow for a late deadline.
-GRID_MODELS = MODELS[MODELS.index("intermediate/int_ticket_business_time") :]
+GRID_MODELS = MODELS[MODELS.index("intermediate/int_ticket_clocks") :]
 MARTS = tuple(model.split("/")[1] for model in MODELS if model.startswith("marts/"))
 SNAPSHOT_TABLES = (*MARTS, "ingest_runs", "rejected_rows", "build_runs")
 
@@ -58,22 +56,25 @@ def model_sql(model: str) -> tuple[str, str]:
     return text, materialized
 
 
+# How a model is kept: a view; a temporary table (in memory, gone with the connection: the
+# intermediate steps); or a table in the warehouse (the marts, part of the contract).
+MATERIALIZATIONS = {"view": "VIEW", "temp": "TEMP TABLE", "table": "TABLE"}
+
+
 def run_model(con: duckdb.DuckDBPyConnection, model: str) -> None:
     text, materialized = model_sql(model)
     name = model.split("/")[1]
-    kind = "VIEW" if materialized == "view" else "TABLE"
     _drop_relation(con, name)
-    con.execute(f"CREATE {kind} {name} AS\n{text}")
+    con.execute(f"CREATE {MATERIALIZATIONS[materialized]} {name} AS\n{text}")
 
 
 def _drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    row = con.execute(
-        "SELECT table_type FROM information_schema.tables "
-        "WHERE table_name = ? AND table_schema = 'main'",
+    for schema, kind in con.execute(
+        "SELECT table_schema, table_type FROM information_schema.tables WHERE table_name = ?",
         [name],
-    ).fetchone()
-    if row:
-        con.execute(f"DROP {'VIEW' if row[0] == 'VIEW' else 'TABLE'} {name}")
+    ).fetchall():
+        qualified = "temp.main" if schema == "main" and kind == "LOCAL TEMPORARY" else schema
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {qualified}.{name}")
 
 
 def latest_timestamp(con: duckdb.DuckDBPyConnection) -> datetime:
@@ -344,16 +345,20 @@ def _create_grid_tables(con: duckdb.DuckDBPyConnection, clock: BusinessClock) ->
 
 
 def _deadlines_past_grid(con: duckdb.DuckDBPyConnection, clock: BusinessClock) -> bool:
-    """Whether some deadline needs working time beyond the grid's last working bucket."""
+    """Whether some deadline needs working time beyond the grid's last working bucket (also
+    when a calendar that does work sometime has no working time in the grid at all)."""
+    if clock.last.year >= clock.first.year + 200:
+        return False
     rows = con.execute(
         """
         SELECT calendar_id,
                max(work_ordinal(greatest(response_due_worked_s, resolution_due_worked_s)))
-        FROM int_ticket_targets GROUP BY calendar_id
+        FROM int_ticket_clocks GROUP BY calendar_id
         """
     ).fetchall()
-    for calendar_id, needed in rows:
-        available = int(clock.work_count[calendar_id])
-        if needed is not None and available and needed >= available:
-            return clock.last.year < clock.first.year + 200
-    return False
+    return any(
+        needed is not None
+        and needed >= int(clock.work_count[calendar_id])
+        and can_ever_work(clock.specs[calendar_id])
+        for calendar_id, needed in rows
+    )

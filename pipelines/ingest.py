@@ -276,41 +276,53 @@ def _insert_rejected(con: duckdb.DuckDBPyConnection, result: IngestResult, raw: 
 
 
 def _incoming(con: duckdb.DuckDBPyConnection, select: str) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS {select}")
+    """`incoming`: what this file brings to a staging table (a view: no copy is made)."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS {select}")
 
 
 def _valid_rows(columns: list[str]) -> str:
     return f"SELECT {', '.join(columns)} FROM {PARSED_TABLE} WHERE reject_reason IS NULL"
 
 
-def _upsert(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], replace_by: list[str] | None = None) -> None:
+def _columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    return [row[0] for row in con.execute(f"DESCRIBE {relation}").fetchall()]
+
+
+def _upsert(
+    con: duckdb.DuckDBPyConnection, table: str, keys: list[str], replace_by: list[str] | None = None
+) -> None:
     """Merge `incoming` into a staging table: the export's columns win, nulls included.
 
     Columns the export does not have keep their stored values (matched on `keys`). With
     `replace_by`, every stored row sharing those columns with the export is replaced (an
-    account's module list, a ticket's event history).
+    account's module list, a ticket's event history). When none of the export's rows is
+    stored yet (a first load), the rows go straight in.
     """
-    incoming = [row[0] for row in con.execute("SELECT name FROM pragma_table_info('incoming')").fetchall()]
-    stored = [row[0] for row in con.execute(f"SELECT name FROM pragma_table_info('{table}')").fetchall()]
-    absent = [name for name in stored if name not in incoming]
-    on = " AND ".join(f"{table}.{_quoted(key)} = incoming.{_quoted(key)}" for key in keys)
-    if absent and keys:
+    group = replace_by or keys
+    scope = ", ".join(_quoted(column) for column in group)
+    stored = _count_rows(con, f"SELECT 1 FROM {table} SEMI JOIN incoming USING ({scope})") if group else 0
+    source = "incoming"
+    absent = [name for name in _columns_of(con, table) if name not in _columns_of(con, "incoming")]
+    if stored and absent and keys:
+        on = " AND ".join(f"{table}.{_quoted(key)} = incoming.{_quoted(key)}" for key in keys)
         carried = ", ".join(f"{table}.{_quoted(name)}" for name in absent)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE merged AS SELECT incoming.*, {carried} "
             f"FROM incoming LEFT JOIN {table} ON {on}"
         )
-    else:
-        con.execute("CREATE OR REPLACE TEMP TABLE merged AS SELECT * FROM incoming")
-    group = replace_by or keys
-    if group:
-        match_group = " AND ".join(f"{table}.{_quoted(c)} = scope.{_quoted(c)}" for c in group)
-        scope = ", ".join(_quoted(c) for c in group)
+        source = "merged"
+    if stored:
+        matches = " AND ".join(f"{table}.{_quoted(c)} = scope.{_quoted(c)}" for c in group)
         con.execute(
             f"DELETE FROM {table} USING (SELECT DISTINCT {scope} FROM incoming) AS scope "
-            f"WHERE {match_group}"
+            f"WHERE {matches}"
         )
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM merged")
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {source}")
+
+
+def _count_rows(con: duckdb.DuckDBPyConnection, select: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM ({select})").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _load_accounts(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
@@ -333,15 +345,13 @@ def _load_tickets(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Conf
 
 
 def _load_ticket_events(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
-    columns = [_quoted(name) for name in mapping.present]
-    _incoming(con, _valid_rows([*columns, "row_number AS position"]))
-    _normalise_status_values(con)
+    columns = [_quoted(name) for name in mapping.present if name != "value"]
+    _incoming(con, _valid_rows([*columns, f"{STATUS_VALUE} AS value", "row_number AS position"]))
     _upsert(con, "ticket_events", [], replace_by=["ticket_id"])
 
 
-def _normalise_status_values(con: duckdb.DuckDBPyConnection) -> None:
-    # Status values are matched after trimming and lower-casing, like the tickets' status.
-    con.execute("UPDATE incoming SET value = lower(value) WHERE kind = 'status'")
+# Status values are matched after trimming and lower-casing, like the tickets' status column.
+STATUS_VALUE = "CASE WHEN kind = 'status' THEN lower(value) ELSE value END"
 
 
 def _load_usage_daily(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
@@ -421,8 +431,10 @@ def _load_ticket_log(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: C
         WHERE log.reject_reason IS NULL
         """,
     )
-    _normalise_status_values(con)
-    con.execute("CREATE OR REPLACE TEMP TABLE log_events AS SELECT * FROM incoming")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE log_events AS "
+        f"SELECT * REPLACE ({STATUS_VALUE} AS value) FROM incoming"
+    )
     attributes = [
         name
         for name in ("account_id", "channel", "task_type", "team", "priority", "subject")

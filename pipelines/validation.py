@@ -66,7 +66,11 @@ def _source_text(raw: RawTable, mapping: Mapping, spec: ColumnSpec, sql: Stateme
     """The column's value as trimmed text (NULL when empty or a profile null value)."""
     if spec.name in mapping.sources:
         column = f"{RAW_TABLE}.{raw.column(mapping.sources[spec.name])}"
-        text = f"nullif(trim({column}), '')"
+        # Trim only what needs it: most values have no edge spaces, and trim() costs.
+        text = (
+            f"CASE WHEN {column} LIKE ' %' OR {column} LIKE '% ' THEN nullif(trim({column}), '') "
+            f"WHEN {column} = '' THEN NULL ELSE {column} END"
+        )
         nulls = mapping.profile.null_values
         if nulls:
             placeholders = ", ".join(sql.bind(value) for value in nulls)

@@ -1,10 +1,9 @@
 -- one row per paused stretch of a ticket: in a pause status, or resolved before a reopen
--- materialized: table
+-- materialized: temp
 with
 
 status_changes as (select * from int_ticket_status_changes),
-resolutions as (select ticket_id, resolved_at from int_ticket_resolutions),
-tickets as (select ticket_id, calendar_id from int_ticket_policies),
+resolutions as (select ticket_id, resolved_at, calendar_id from int_ticket_resolutions),
 
 paused_stretches as (
     select
@@ -15,12 +14,10 @@ paused_stretches as (
             coalesce(status_changes.next_changed_at, getvariable('as_of')),
             coalesce(resolutions.resolved_at, getvariable('as_of'))
         ) as paused_until,
+        resolutions.calendar_id,
     from status_changes
     join resolutions using (ticket_id)
     where status_changes.is_pause or (status_changes.is_resolved and status_changes.is_reopened_later)
 )
 
-select paused_stretches.*, tickets.calendar_id
-from paused_stretches
-join tickets using (ticket_id)
-where paused_until > paused_from
+select * from paused_stretches where paused_until > paused_from

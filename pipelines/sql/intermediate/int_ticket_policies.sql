@@ -1,8 +1,14 @@
 -- one row per ticket: its account's tier, the SLA policy and calendar that judge it, its targets
--- materialized: table
+-- materialized: temp
 with
 
-tickets as (select * from stg_tickets),
+tickets as (
+    -- only what the SLA clocks need; descriptive columns join back in the mart
+    select
+        ticket_id, account_id, created_at, channel, task_type, subtasks,
+        first_response_at, resolved_at, closed_at, due_at, due_date, reopens, reassignments,
+    from stg_tickets
+),
 accounts as (select * from stg_accounts),
 calendar_choices as (select * from calendar_choices),
 policy_tiers as (select * from policy_tiers),

@@ -1,5 +1,5 @@
--- one row per judged ticket: when it was resolved (as of the build) and when first answered
--- materialized: table
+-- one row per judged ticket: its policy, when it was resolved (as of the build) and first answered
+-- materialized: temp
 with
 
 tickets as (select * from int_ticket_policies),
@@ -34,7 +34,7 @@ assignment_counts as (
 
 tickets_resolved as (
     select
-        tickets.ticket_id,
+        tickets.* exclude (resolved_at, first_response_at, closed_at, reopens, reassignments),
         -- the export's own resolution wins, then the status history, then the closing time
         coalesce(
             tickets.resolved_at,
@@ -53,10 +53,7 @@ tickets_resolved as (
 )
 
 select
-    ticket_id,
-    resolved_at,
+    * exclude (exported_first_response_at, first_reply_at),
     -- an answer recorded on the ticket, else the first agent reply, else the resolution itself
     coalesce(exported_first_response_at, first_reply_at, resolved_at) as first_response_at,
-    reopens,
-    reassignments,
 from tickets_resolved

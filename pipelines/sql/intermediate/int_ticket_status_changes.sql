@@ -1,5 +1,5 @@
 -- one row per status event of a judged ticket, in order, with what its status means to the SLA
--- materialized: table
+-- materialized: temp
 with
 
 events as (select * from stg_ticket_events where kind = 'status'),
@@ -31,14 +31,21 @@ events_with_roles as (
 events_in_order as (
     select
         *,
+        row_number() over ticket_history as sequence,
         coalesce(lag(is_resolved) over ticket_history, false) as was_resolved,
         lead(changed_at) over ticket_history as next_changed_at,
-        -- a later move into a status that is not resolved: this stretch came before a reopen
-        coalesce(bool_or(not is_resolved) over (
-            ticket_history rows between 1 following and unbounded following
-        ), false) as is_reopened_later,
     from events_with_roles
     window ticket_history as (partition by ticket_id order by changed_at, position)
+),
+
+events_with_reopens as (
+    select
+        *,
+        -- a later move into a status that is not resolved: this stretch came before a reopen
+        sequence < coalesce(
+            max(sequence) filter (where not is_resolved) over (partition by ticket_id), 0
+        ) as is_reopened_later,
+    from events_in_order
 )
 
-select * from events_in_order
+select * exclude (sequence) from events_with_reopens

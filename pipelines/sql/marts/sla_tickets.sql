@@ -2,11 +2,10 @@
 -- materialized: table
 with
 
-tickets as (select * from int_ticket_policies),
-resolutions as (select * from int_ticket_resolutions),
-business_time as (select * from int_ticket_business_time),
-targets as (select * from int_ticket_targets),
-due_dates as (select * from int_ticket_due_dates),
+tickets as (select * from int_ticket_clocks),
+descriptions as (
+    select ticket_id, status, priority, assignee, team, subject, csat from stg_tickets
+),
 
 tickets_timed as (
     select
@@ -18,12 +17,12 @@ tickets_timed as (
         tickets.calendar_label as calendar,
         tickets.channel,
         tickets.task_type,
-        tickets.status,
-        tickets.priority,
-        tickets.assignee,
-        tickets.team,
-        tickets.subject,
-        tickets.csat,
+        descriptions.status,
+        descriptions.priority,
+        descriptions.assignee,
+        descriptions.team,
+        descriptions.subject,
+        descriptions.csat,
         tickets.subtasks,
         tickets.is_placeholder_account,
         tickets.at_risk_share,
@@ -31,28 +30,23 @@ tickets_timed as (
         -- the month of creation in the default calendar's timezone, as the monthly mart counts it
         cast(date_trunc('month', timezone(getvariable('default_timezone'), tickets.created_at)) as date)
             as month,
-        resolutions.first_response_at,
-        resolutions.resolved_at,
-        resolutions.reopens,
-        resolutions.reassignments,
-        targets.response_target_min,
-        targets.resolution_target_min,
-        due_dates.response_due_at,
-        due_dates.resolution_due_at,
-        business_time.response_business_s / 60 as response_business_min,
-        (business_time.elapsed_business_s - business_time.paused_business_s) / 60
-            as resolution_business_min,
-        business_time.paused_business_s / 60 as paused_business_min,
+        tickets.first_response_at,
+        tickets.resolved_at,
+        tickets.reopens,
+        tickets.reassignments,
+        tickets.response_target_min,
+        tickets.resolution_target_min,
+        tickets.response_due_at,
+        tickets.resolution_due_at,
+        tickets.response_business_s / 60 as response_business_min,
+        (tickets.elapsed_business_s - tickets.paused_business_s) / 60 as resolution_business_min,
+        tickets.paused_business_s / 60 as paused_business_min,
         -- wall-clock time beside the business time, up to the event or as-of
-        (epoch(coalesce(resolutions.first_response_at, getvariable('as_of'))) - epoch(tickets.created_at)) / 60
-            as response_calendar_min,
-        (epoch(coalesce(resolutions.resolved_at, getvariable('as_of'))) - epoch(tickets.created_at)) / 60
+        (epoch(tickets.response_clock_end) - epoch(tickets.created_at)) / 60 as response_calendar_min,
+        (epoch(tickets.resolution_clock_end) - epoch(tickets.created_at)) / 60
             as resolution_calendar_min,
     from tickets
-    join resolutions using (ticket_id)
-    join business_time using (ticket_id)
-    join targets using (ticket_id)
-    join due_dates using (ticket_id)
+    join descriptions using (ticket_id)
 ),
 
 tickets_judged as (
