@@ -21,7 +21,12 @@ t = components.t
 navigation = st.navigation(
     {
         t("section_department"): [
-            st.Page(PAGES / "overview.py", title=t("page_overview"), icon=":material/dashboard:", default=True),
+            st.Page(
+                PAGES / "overview.py",
+                title=t("page_overview"),
+                icon=":material/dashboard:",
+                default=True,
+            ),
             st.Page(PAGES / "sla.py", title=t("page_sla"), icon=":material/timer:"),
         ],
         t("section_portfolio"): [

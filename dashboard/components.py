@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -135,11 +135,13 @@ def sidebar(version: float | None) -> queries.Filters:
 # --- tables, cards, charts ----------------------------------------------------------------------
 
 
-def table(frame: pd.DataFrame, name: str, height: int | str = "auto") -> None:
+def table(frame: pd.DataFrame, name: str, height: int | Literal["auto"] = "auto") -> None:
     """A table with translated headers and a CSV download of exactly what is shown."""
     shown = frame.rename(columns={c: t(f"col_{c}") for c in frame.columns if f"col_{c}" in i18n.TEXT})
     if "sla_state" in frame.columns:
-        shown[t("col_sla_state")] = frame["sla_state"].map(lambda s: t(f"state_{s}") if isinstance(s, str) else s)
+        shown[t("col_sla_state")] = frame["sla_state"].map(
+            lambda s: t(f"state_{s}") if isinstance(s, str) else s
+        )
     st.dataframe(shown, hide_index=True, height=height)
     st.download_button(
         t("download_csv"),

@@ -44,9 +44,13 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "no_snapshot": {
         "en": "No dashboard snapshot yet. Run `cspulse demo`, or `cspulse ingest` then `cspulse build`.",
-        "ru": "Снимка для дашборда пока нет. Выполните `cspulse demo` или `cspulse ingest` и `cspulse build`.",
+        "ru": "Снимка для дашборда пока нет. Выполните `cspulse demo` "
+        "или `cspulse ingest` и `cspulse build`.",
     },
-    "no_data": {"en": "No tickets match these filters.", "ru": "Под эти фильтры не подходит ни одно обращение."},
+    "no_data": {
+        "en": "No tickets match these filters.",
+        "ru": "Под эти фильтры не подходит ни одно обращение.",
+    },
     "download_csv": {"en": "Download CSV", "ru": "Скачать CSV"},
     "loading": {"en": "Loading…", "ru": "Загрузка…"},
     # KPIs
@@ -112,7 +116,10 @@ TEXT: dict[str, dict[str, str]] = {
         "ru": "Щёлкните точку (или выберите месяц и группу ниже), чтобы увидеть обращения.",
     },
     "breached_tickets": {"en": "Breached tickets", "ru": "Просроченные обращения"},
-    "at_risk_queue": {"en": "At-risk queue (least business time left first)", "ru": "Очередь риска (меньше всего рабочего времени в начале)"},
+    "at_risk_queue": {
+        "en": "At-risk queue (least business time left first)",
+        "ru": "Очередь риска (меньше всего рабочего времени в начале)",
+    },
     "compliance_by": {"en": "Compliance by {dimension}", "ru": "Соблюдение: {dimension}"},
     "top_groups": {"en": "The 8 largest groups are drawn.", "ru": "Показаны 8 крупнейших групп."},
     # clients / managers
@@ -120,7 +127,10 @@ TEXT: dict[str, dict[str, str]] = {
     "manager": {"en": "CS manager", "ru": "CS-менеджер"},
     "tier": {"en": "Tier", "ru": "Тариф"},
     "calendar": {"en": "Calendar", "ru": "Календарь"},
-    "placeholder_account": {"en": "unknown account (no accounts export yet)", "ru": "неизвестный клиент (нет в выгрузке клиентов)"},
+    "placeholder_account": {
+        "en": "unknown account (no accounts export yet)",
+        "ru": "неизвестный клиент (нет в выгрузке клиентов)",
+    },
     "open_tickets": {"en": "Open tickets", "ru": "Открытые обращения"},
     "sla_trend": {"en": "SLA trend", "ru": "Динамика SLA"},
     "client_tickets": {"en": "Tickets", "ru": "Обращения"},
@@ -133,12 +143,21 @@ TEXT: dict[str, dict[str, str]] = {
     # data page
     "ingest_runs": {"en": "Ingest runs", "ru": "Загрузки"},
     "rejected_rows": {"en": "Rejected rows", "ru": "Отклонённые строки"},
-    "placeholders": {"en": "Tickets whose account is unknown", "ru": "Обращения неизвестных клиентов"},
+    "placeholders": {
+        "en": "Tickets whose account is unknown",
+        "ru": "Обращения неизвестных клиентов",
+    },
     "config_in_force": {"en": "Configuration in force", "ru": "Действующая конфигурация"},
     "build": {"en": "Build", "ru": "Сборка"},
-    "built_at": {"en": "Built {finished} as of {as_of}", "ru": "Собрано {finished} по состоянию на {as_of}"},
+    "built_at": {
+        "en": "Built {finished} as of {as_of}",
+        "ru": "Собрано {finished} по состоянию на {as_of}",
+    },
     "no_rejects": {"en": "No row was rejected.", "ru": "Ни одна строка не отклонена."},
-    "no_placeholders": {"en": "Every ticket's account is known.", "ru": "Все клиенты обращений известны."},
+    "no_placeholders": {
+        "en": "Every ticket's account is known.",
+        "ru": "Все клиенты обращений известны.",
+    },
     # ticket columns
     "col_ticket_id": {"en": "Ticket", "ru": "Обращение"},
     "col_account_id": {"en": "Client", "ru": "Клиент"},
@@ -165,7 +184,10 @@ TEXT: dict[str, dict[str, str]] = {
     "col_open_breached_tickets": {"en": "Open, breached", "ru": "Открыто, просрочено"},
     "col_response_pct": {"en": "Response SLA, %", "ru": "SLA реакции, %"},
     "col_resolution_pct": {"en": "Resolution SLA, %", "ru": "SLA решения, %"},
-    "col_median_resolution_h": {"en": "Median resolution, business h", "ru": "Медиана решения, рабочих ч"},
+    "col_median_resolution_h": {
+        "en": "Median resolution, business h",
+        "ru": "Медиана решения, рабочих ч",
+    },
     "col_group": {"en": "Group", "ru": "Группа"},
     "col_month": {"en": "Month", "ru": "Месяц"},
     "col_mrr": {"en": "MRR", "ru": "MRR"},
@@ -208,7 +230,7 @@ def _missing(value: float | None) -> bool:
 
 def number(value: float | None, language: str = "en", digits: int = 0) -> str:
     """1234.5 -> '1,234.5' (en) or '1 234,5' (ru); '—' for no value."""
-    if _missing(value):
+    if value is None or _missing(value):
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=locale_of(language))
@@ -216,7 +238,7 @@ def number(value: float | None, language: str = "en", digits: int = 0) -> str:
 
 def percent(value: float | None, language: str = "en", digits: int = 1) -> str:
     """0.934 -> '93.4%' (en) or '93,4 %' (ru)."""
-    if _missing(value):
+    if value is None or _missing(value):
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
     return format_percent(value, format=pattern, locale=locale_of(language))

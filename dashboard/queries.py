@@ -109,7 +109,8 @@ class Filters:
 
     def where(self, extra: str = "") -> tuple[str, list[Any]]:
         """A WHERE clause over a table with month, cs_manager, tier, channel and task_type."""
-        clauses, params = ["true"], []
+        clauses: list[str] = ["true"]
+        params: list[Any] = []
         if self.start:
             clauses.append("month >= ?")
             params.append(self.start)
@@ -140,9 +141,7 @@ def latest_build(version: float | None) -> dict[str, Any] | None:
         return None
     record = frame.iloc[0].to_dict()
     config = tomllib.loads(record["config"]) if record["config"] else {}
-    record["default_timezone"] = config.get("calendars", {}).get("default", {}).get(
-        "timezone", "UTC"
-    )
+    record["default_timezone"] = config.get("calendars", {}).get("default", {}).get("timezone", "UTC")
     return record
 
 
@@ -173,9 +172,7 @@ def filter_choices(version: float | None) -> dict[str, list[Any]]:
 def _with_compliance(frame: pd.DataFrame) -> pd.DataFrame:
     """Add response_pct and resolution_pct from the met / breached counts (metrics.sla)."""
     frame = frame.copy()
-    frame["response_pct"] = compliance_rate(
-        frame["response_met"], frame["response_breached"], 0
-    )
+    frame["response_pct"] = compliance_rate(frame["response_met"], frame["response_breached"], 0)
     frame["resolution_pct"] = compliance_rate(frame["met"], frame["breached"], frame["open_breached"])
     return frame
 
@@ -242,7 +239,12 @@ def ticket_stats(version: float | None, filters: Filters) -> dict[str, Any]:
     return frame.iloc[0].to_dict()
 
 
-LEVELS = {"level_department": None, "level_manager": "cs_manager", "level_team": "team", "level_person": "assignee"}
+LEVELS = {
+    "level_department": None,
+    "level_manager": "cs_manager",
+    "level_team": "team",
+    "level_person": "assignee",
+}
 
 
 @st.cache_data(show_spinner=False)
@@ -285,7 +287,12 @@ def _tickets(filters: Filters, extra: str, extra_params: list[Any], order: str, 
 
 @st.cache_data(show_spinner=False)
 def tickets_behind(
-    version: float | None, filters: Filters, dimension: str, month: date, group: str, limit: int = 500
+    version: float | None,
+    filters: Filters,
+    dimension: str,
+    month: date,
+    group: str,
+    limit: int = 500,
 ) -> pd.DataFrame:
     """The judged tickets of one month and group: breached ones first."""
     column = DIMENSIONS[dimension]
@@ -340,12 +347,12 @@ def account_compliance(version: float | None, filters: Filters, account_id: str)
 
 
 @st.cache_data(show_spinner=False)
-def compliance_totals(version: float | None, filters: Filters, extra: str = "", value: Any = None) -> dict[str, Any]:
+def compliance_totals(
+    version: float | None, filters: Filters, extra: str = "", value: Any = None
+) -> dict[str, Any]:
     """Counts and both compliance rates over the filtered period, optionally for one account or
     manager (`extra` is a fixed condition such as "account_id = ?", `value` its parameter)."""
-    condition = {"account": "account_id = ?", "manager": "coalesce(cs_manager, '') = ?"}.get(
-        extra, ""
-    )
+    condition = {"account": "account_id = ?", "manager": "coalesce(cs_manager, '') = ?"}.get(extra, "")
     where, params = filters.where(condition)
     frame = _frame(
         f"SELECT {_COUNTS} FROM sla_compliance_monthly WHERE {where}",
@@ -363,7 +370,9 @@ def manager_ticket_stats(version: float | None, filters: Filters, manager: str) 
 
 
 @st.cache_data(show_spinner=False)
-def manager_at_risk_queue(version: float | None, filters: Filters, manager: str, limit: int = 500) -> pd.DataFrame:
+def manager_at_risk_queue(
+    version: float | None, filters: Filters, manager: str, limit: int = 500
+) -> pd.DataFrame:
     return _tickets(
         filters,
         "coalesce(cs_manager, '') = ? AND sla_state IN ('at_risk', 'open', 'open_breached')",
@@ -374,7 +383,9 @@ def manager_at_risk_queue(version: float | None, filters: Filters, manager: str,
 
 
 @st.cache_data(show_spinner=False)
-def account_tickets(version: float | None, filters: Filters, account_id: str, limit: int = 1000) -> pd.DataFrame:
+def account_tickets(
+    version: float | None, filters: Filters, account_id: str, limit: int = 1000
+) -> pd.DataFrame:
     return _tickets(filters, "account_id = ?", [account_id], "created_at DESC", limit)
 
 
@@ -396,7 +407,21 @@ def manager_portfolio(version: float | None, filters: Filters, manager: str) -> 
         """,
         [*params, manager],
     )
-    return _with_compliance(frame.fillna({c: 0 for c in ("tickets", "met", "breached", "open_breached", "response_met", "response_breached")}))
+    return _with_compliance(
+        frame.fillna(
+            {
+                c: 0
+                for c in (
+                    "tickets",
+                    "met",
+                    "breached",
+                    "open_breached",
+                    "response_met",
+                    "response_breached",
+                )
+            }
+        )
+    )
 
 
 # --- data page --------------------------------------------------------------------------------

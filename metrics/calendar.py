@@ -11,7 +11,7 @@ query, in numpy here and as plain equi-joins in the build's SQL, which reads the
 
 from __future__ import annotations
 
-import math
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -105,7 +105,7 @@ def parse_hours(spans: Sequence[str]) -> tuple[tuple[int, int], ...]:
             raise ValueError(f"working hours {span!r}: must start before it ends, within one day")
         parsed.append((start, end))
     parsed.sort()
-    for (_, end), (start, _) in zip(parsed, parsed[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(parsed):
         if start < end:
             raise ValueError(f"working hours {list(spans)!r} overlap")
     return tuple(parsed)
@@ -193,7 +193,7 @@ def _public_holidays(code: str, year: int) -> tuple[frozenset[date], frozenset[d
         return frozenset(), frozenset()
     country, _, subdivision = code.partition("-")
     table = holidays_lib.country_holidays(country, subdiv=subdivision or None, years=year)
-    weekend_workdays = getattr(table, "weekend_workdays", set()) or set()
+    weekend_workdays: set[date] = getattr(table, "weekend_workdays", set()) or set()
     return frozenset(table.keys()), frozenset(weekend_workdays)
 
 
@@ -336,9 +336,7 @@ class BusinessClock:
         into = np.where(self.working[row], instants - number * float(self.step), 0.0)
         return np.where(inside, self.worked[row] + into, np.nan)
 
-    def business_seconds(
-        self, calendar: np.ndarray, start: np.ndarray, end: np.ndarray
-    ) -> np.ndarray:
+    def business_seconds(self, calendar: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Working seconds of [start, end) in each row's calendar; 0 when end <= start."""
         calendar = np.asarray(calendar, dtype=np.int64)
         clock = self._covering(calendar, start, end)
@@ -415,16 +413,14 @@ class BusinessClock:
 
     # the same grid, for SQL -----------------------------------------------------------------
 
-    def grid_tables(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    def grid_tables(self) -> tuple[dict[str, object], dict[str, object]]:
         """(calendar_buckets, calendar_work_buckets) as column arrays for DuckDB.
 
         calendar_buckets: calendar_id, bucket (floor(epoch / step)), worked_before, is_working.
         calendar_work_buckets: calendar_id, ordinal (0-based among working buckets), starts_at.
         """
         calendar_ids = np.repeat(np.arange(len(self.specs), dtype=np.int32), self.bucket_count)
-        local = np.arange(self.worked.size, dtype=np.int64) - np.repeat(
-            self.bucket_base, self.bucket_count
-        )
+        local = np.arange(self.worked.size, dtype=np.int64) - np.repeat(self.bucket_base, self.bucket_count)
         buckets = {
             "calendar_id": calendar_ids,
             "bucket": local + np.repeat(self.first_bucket, self.bucket_count),

@@ -233,4 +233,4 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-__all__ = ["bench", "peak_memory", "peer_business_minutes", "scan_floor", "UTC"]
+__all__ = ["UTC", "bench", "peak_memory", "peer_business_minutes", "scan_floor"]

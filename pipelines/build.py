@@ -236,9 +236,7 @@ def _create_policy_tables(con: duckdb.DuckDBPyConnection, config: Config) -> Non
         for tier, policy in config.sla.items()
         for status in dict.fromkeys(policy.pause_statuses + policy.resolved_statuses)
     ]
-    _register(
-        con, "policy_statuses", _columns(statuses, ("tier", "status", "is_pause", "is_resolved"))
-    )
+    _register(con, "policy_statuses", _columns(statuses, ("tier", "status", "is_pause", "is_resolved")))
 
 
 def _columns(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> dict[str, list[Any]]:
@@ -318,9 +316,7 @@ def _create_grid_tables(con: duckdb.DuckDBPyConnection, clock: BusinessClock) ->
     con.execute("SET VARIABLE bucket_s = CAST(? AS BIGINT)", [clock.step])
     _register(con, "calendar_buckets", buckets)
     _register(con, "calendar_work_buckets", work)
-    days = np.arange(
-        np.datetime64(clock.first, "D"), np.datetime64(clock.last, "D") + 1
-    ).astype(np.int64)
+    days = np.arange(np.datetime64(clock.first, "D"), np.datetime64(clock.last, "D") + 1).astype(np.int64)
     calendar_ids, local_dates, ends = [], [], []
     for position, spec in enumerate(clock.specs):
         calendar_ids.append(np.full(days.size, position, dtype=np.int32))

@@ -137,8 +137,7 @@ def _config_from(builtin: dict[str, Any], user: dict[str, Any], source: str) -> 
             raise
         raise ConfigError(f"{source}: {error}") from None
     simple = {
-        name: {**builtin[name], **user.get(name, {})}
-        for name in ("pricing", "deltas", "adoption", "health")
+        name: {**builtin[name], **user.get(name, {})} for name in ("pricing", "deltas", "adoption", "health")
     }
     return Config(calendars=calendars, sla=sla, source=source, **simple)
 
@@ -158,9 +157,7 @@ def _check_keys(user: dict[str, Any], source: str) -> None:
                     raise ConfigError(f"{source}: unknown key {key!r} in [{where}]")
 
 
-def _calendars(
-    builtin: dict[str, Any], user: dict[str, Any], source: str
-) -> dict[str, CalendarSpec]:
+def _calendars(builtin: dict[str, Any], user: dict[str, Any], source: str) -> dict[str, CalendarSpec]:
     calendars = {name: CalendarSpec.from_table(table) for name, table in builtin.items()}
     for name, table in user.items():
         missing = [key for key in ("timezone", "workdays", "hours") if key not in table]

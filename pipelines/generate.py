@@ -375,9 +375,7 @@ def generate(
         _write_csv(con, _modules_table(crm, modules), paths["account_modules"])
         say("usage")
         _write_usage(streams[2], con, pool, tmp, crm, modules, period, paths)
-        _write_tickets(
-            streams[3], streams[4], con, pool, tmp, crm, clock, period, tickets, paths, say
-        )
+        _write_tickets(streams[3], streams[4], con, pool, tmp, crm, clock, period, tickets, paths, say)
     finally:
         pool.shutdown(wait=True)
         con.close()
@@ -458,10 +456,7 @@ def _make_accounts(rng: np.random.Generator, n: int, period: _Period) -> _Accoun
     impl_hours = np.round(low + rng.random(n) * (high - low)).astype(np.int64)
     enhancements = rng.poisson(ENHANCEMENTS_MEAN[impl_type])
     complexity = (
-        IMPLEMENTATION_POINTS[impl_type] * 1.0
-        + impl_hours * 0.05
-        + enhancements * 0.5
-        + active * 0.02
+        IMPLEMENTATION_POINTS[impl_type] * 1.0 + impl_hours * 0.05 + enhancements * 0.5 + active * 0.02
     )
     price = (10_000 + 2_000 * complexity) * (1 + 0.08 * rng.standard_normal(n))
     support_price = np.where(rng.random(n) < 0.92, np.round(price, -1), np.nan)
@@ -634,6 +629,7 @@ def _accounts_table(crm: _Accounts) -> pa.Table:
     n = len(crm.ids)
     churned = ~np.isnat(crm.churn_day)
     zones = ("", *TIMEZONES)
+    assert crm.mrr is not None, "mrr is set once usage is known"
     return pa.table(
         {
             "account_id": crm.ids,
@@ -901,9 +897,7 @@ def _ticket_arrivals(
         outside = rng.random(rows.size) < 0.12
         start, stop = crm.lo_s[rows], crm.hi_s[rows]
         at_work = clock.due(crm.calendar[rows], start, np.floor(u * business[rows]))
-        created[lo : lo + rows.size] = np.floor(
-            np.where(outside, start + u * (stop - start), at_work)
-        )
+        created[lo : lo + rows.size] = np.floor(np.where(outside, start + u * (stop - start), at_work))
     created = np.minimum(created, period.end_s - 1)
     order = np.lexsort((account, created))
     return account[order], created[order]
@@ -1263,8 +1257,7 @@ def _time_table() -> np.ndarray:
 def _offset_table(offsets: np.ndarray) -> np.ndarray:
     """`+HH:MM` of UTC offsets in seconds, as a (offsets, 6) uint8 table."""
     text = "".join(
-        f"{'-' if o < 0 else '+'}{abs(o) // HOUR:02d}:{abs(o) // MINUTE % 60:02d}"
-        for o in offsets.tolist()
+        f"{'-' if o < 0 else '+'}{abs(o) // HOUR:02d}:{abs(o) // MINUTE % 60:02d}" for o in offsets.tolist()
     )
     return np.frombuffer(text.encode(), np.uint8).reshape(-1, 6)
 

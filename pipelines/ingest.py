@@ -235,9 +235,7 @@ def _load(
     config: Config,
 ) -> tuple[int, int, int]:
     """Rejected rows, then the valid ones into staging; returns (read, loaded, rejected)."""
-    row = con.execute(
-        f"SELECT count(*), count(reject_reason) FROM {PARSED_TABLE}"
-    ).fetchone()
+    row = con.execute(f"SELECT count(*), count(reject_reason) FROM {PARSED_TABLE}").fetchone()
     parsed, rejected = (int(row[0]), int(row[1])) if row else (0, 0)
     _insert_rejected(con, result, raw)
     loaders = {
@@ -269,7 +267,14 @@ def _insert_rejected(con: duckdb.DuckDBPyConnection, result: IngestResult, raw: 
     )
     if raw.malformed:
         rows = [
-            (result.run_id, result.file, position, None, reason, json.dumps(record, ensure_ascii=False))
+            (
+                result.run_id,
+                result.file,
+                position,
+                None,
+                reason,
+                json.dumps(record, ensure_ascii=False),
+            )
             for position, reason, record in raw.malformed
         ]
         con.executemany("INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?, ?)", rows)
@@ -314,8 +319,7 @@ def _upsert(
     if stored:
         matches = " AND ".join(f"{table}.{_quoted(c)} = scope.{_quoted(c)}" for c in group)
         con.execute(
-            f"DELETE FROM {table} USING (SELECT DISTINCT {scope} FROM incoming) AS scope "
-            f"WHERE {matches}"
+            f"DELETE FROM {table} USING (SELECT DISTINCT {scope} FROM incoming) AS scope WHERE {matches}"
         )
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {source}")
 
@@ -432,8 +436,7 @@ def _load_ticket_log(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: C
         """,
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE log_events AS "
-        f"SELECT * REPLACE ({STATUS_VALUE} AS value) FROM incoming"
+        f"CREATE OR REPLACE TEMP TABLE log_events AS SELECT * REPLACE ({STATUS_VALUE} AS value) FROM incoming"
     )
     attributes = [
         name
@@ -441,8 +444,7 @@ def _load_ticket_log(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: C
         if name in mapping.present
     ]
     latest = ", ".join(
-        f"arg_max({name}, row_number) FILTER (WHERE {name} IS NOT NULL) AS {name}"
-        for name in attributes
+        f"arg_max({name}, row_number) FILTER (WHERE {name} IS NOT NULL) AS {name}" for name in attributes
     )
     _incoming(
         con,

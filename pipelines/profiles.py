@@ -294,6 +294,4 @@ def choose_mapping(
     close = difflib.get_close_matches(wanted_header, headers, n=1, cutoff=0.5)
     hint = f"; the closest column present is {close[0]!r}" if close else ""
     via = "" if best.profile.name == CANONICAL else f" (profile {best.profile.name})"
-    raise ProfileError(
-        f"{path}: missing required column {wanted_header!r} for {best.kind}{via}{hint}"
-    )
+    raise ProfileError(f"{path}: missing required column {wanted_header!r} for {best.kind}{via}{hint}")

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import pyarrow as pa
@@ -99,9 +100,9 @@ def dedupe_headers(names: list[str]) -> list[str]:
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _open_binary(path: Path) -> io.BufferedIOBase:
+def _open_binary(path: Path) -> BinaryIO:
     if path.suffix.lower() == ".gz":
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes
     return open(path, "rb")
 
 
@@ -181,9 +182,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
     return raw
 
 
-def _duckdb_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, headers: list[str], delimiter: str
-) -> None:
+def _duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, headers: list[str], delimiter: str) -> None:
     columns = {f"c{index}": "VARCHAR" for index in range(len(headers))}
     con.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
     con.execute(
@@ -205,9 +204,7 @@ def _python_csv(
     rows: list[int] = []
     malformed: list[tuple[int, str, list[str]]] = []
     with _open_binary(path) as binary:
-        reader = csv.reader(
-            io.TextIOWrapper(binary, encoding="utf-8", newline=""), delimiter=delimiter
-        )
+        reader = csv.reader(io.TextIOWrapper(binary, encoding="utf-8", newline=""), delimiter=delimiter)
         next(reader)
         for position, record in enumerate(_non_blank(reader), start=2):
             if len(record) != width:
@@ -246,10 +243,7 @@ def _load_arrow(
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
-    names = [
-        row[0]
-        for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
-    ]
+    names = [row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
     headers = dedupe_headers(names)
     casts = ", ".join(f'CAST("{_quote(name)}" AS VARCHAR) AS c{i}' for i, name in enumerate(names))
     con.execute(

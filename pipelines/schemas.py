@@ -15,16 +15,16 @@ Field metadata the pipeline reads:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeAlias
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-Timestamp = Annotated[pd.DatetimeTZDtype, "us", "UTC"]
-Text = pd.StringDtype
-Integer = pd.Int64Dtype
-Boolean = pd.BooleanDtype
+Timestamp: TypeAlias = Annotated[pd.DatetimeTZDtype, "us", "UTC"]
+Text: TypeAlias = pd.StringDtype
+Integer: TypeAlias = pd.Int64Dtype
+Boolean: TypeAlias = pd.BooleanDtype
 
 KEY = {"key": True}
 NORMALISE = {"normalise": True}
@@ -76,12 +76,8 @@ class Tickets(pa.DataFrameModel):
     first_response_at: Series[Timestamp] | None = pa.Field(
         nullable=True, metadata={"not_before": "created_at"}
     )
-    resolved_at: Series[Timestamp] | None = pa.Field(
-        nullable=True, metadata={"not_before": "created_at"}
-    )
-    closed_at: Series[Timestamp] | None = pa.Field(
-        nullable=True, metadata={"not_before": "created_at"}
-    )
+    resolved_at: Series[Timestamp] | None = pa.Field(nullable=True, metadata={"not_before": "created_at"})
+    closed_at: Series[Timestamp] | None = pa.Field(nullable=True, metadata={"not_before": "created_at"})
     due_at: Series[Timestamp] | None = pa.Field(nullable=True, metadata={"date_only": "due_date"})
     subtasks: Series[Integer] | None = pa.Field(ge=0, nullable=True)
     reassignments: Series[Integer] | None = pa.Field(ge=0, nullable=True)

@@ -13,6 +13,7 @@ schema bounds and the timezone offset table built from tzdata are written into t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from metrics.calendar import tz_switches
 from pipelines.profiles import Mapping
 from pipelines.readers import RAW_TABLE, RawTable
@@ -106,7 +107,8 @@ def _parsed(
     if spec.type in ("integer", "float"):
         number = f"try_cast({_number_text(value, raw.decimal_comma)} AS DOUBLE)"
         if spec.type == "integer":
-            typed = f"CASE WHEN isfinite({number}) AND {number} = trunc({number}) THEN CAST({number} AS BIGINT) END"
+            whole = f"isfinite({number}) AND {number} = trunc({number})"
+            typed = f"CASE WHEN {whole} THEN CAST({number} AS BIGINT) END"
         else:
             typed = f"CASE WHEN isfinite({number}) THEN {number} END"
         return {f"p_{name}": typed}
@@ -245,7 +247,8 @@ def parse_statement(
             finals.append(f"{_timestamp_final(spec, timezone)} AS p_{spec.name}")
         if spec.date_only:
             finals.append(
-                f"CASE WHEN date_only_{spec.name} THEN try_cast(v_{spec.name} AS DATE) END AS {spec.date_only}"
+                f"CASE WHEN date_only_{spec.name} THEN try_cast(v_{spec.name} AS DATE) END "
+                f"AS {spec.date_only}"
             )
     per_column = {spec.name: _reasons(spec, present) for spec in specs}
     column_reasons = [
@@ -256,9 +259,7 @@ def parse_statement(
     checked = [name for name, reasons in per_column.items() if reasons]
     first_failing = " ".join(f"WHEN r_{name} IS NOT NULL THEN '{name}'" for name in checked)
     reason = (
-        f"nullif(concat_ws('; ', {', '.join(f'r_{name}' for name in checked)}), '')"
-        if checked
-        else "NULL"
+        f"nullif(concat_ws('; ', {', '.join(f'r_{name}' for name in checked)}), '')" if checked else "NULL"
     )
     outputs = [f"p_{spec.name} AS {_ident(spec.name)}" for spec in specs]
     outputs += [spec.date_only for spec in specs if spec.date_only]

@@ -174,9 +174,7 @@ def test_ingest_and_build_while_the_app_serves_show_new_numbers(
     more = write(
         Path(str(served["root"])) / "more" / "tickets.csv",
         "ticket_id,account_id,created_at,channel,task_type,status\n"
-        + "".join(
-            f"NEW-{n},ACC-0001,2026-10-29T10:00:00+03:00,email,simple,open\n" for n in range(7)
-        ),
+        + "".join(f"NEW-{n},ACC-0001,2026-10-29T10:00:00+03:00,email,simple,open\n" for n in range(7)),
     )
     ingest = subprocess.Popen(
         [sys.executable, "-m", "pipelines", "ingest", str(more), "--db", str(served["db"])],
@@ -188,7 +186,16 @@ def test_ingest_and_build_while_the_app_serves_show_new_numbers(
         _settle(page)
     assert ingest.wait(timeout=120) == 0
     build = subprocess.Popen(
-        [sys.executable, "-m", "pipelines", "build", "--db", str(served["db"]), "--as-of", str(served["as_of"])],
+        [
+            sys.executable,
+            "-m",
+            "pipelines",
+            "build",
+            "--db",
+            str(served["db"]),
+            "--as-of",
+            str(served["as_of"]),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -30,7 +30,6 @@ from metrics.calendar import (
 )
 from tests.oracle import (
     from_epoch,
-    intervals_between,
     local_instant,
     oracle_business_seconds,
     oracle_due,
@@ -110,9 +109,7 @@ BUSINESS_CASES = [
     pytest.param(MSK, "2024-06-07 17:00", "2024-06-10 10:00", 60 + 60, id="friday-to-monday"),
     # Fri 27 Dec 17-18 (60) + Sat 28 Dec moved working day 09-18 (540) + Sun 29 (0)
     # + Mon 30, Tue 31 Dec and 1-8 Jan RU days off (0) + Thu 9 Jan 09-10 (60) = 660
-    pytest.param(
-        MSK, "2024-12-27 17:00", "2025-01-09 10:00", 60 + 540 + 60, id="ru-new-year-holidays"
-    ),
+    pytest.param(MSK, "2024-12-27 17:00", "2025-01-09 10:00", 60 + 540 + 60, id="ru-new-year-holidays"),
     # Sat 2 Nov 2024 is a RU moved working Saturday: 10:00 -> 12:00 = 120
     pytest.param(MSK, "2024-11-02 10:00", "2024-11-02 12:00", 120, id="ru-moved-saturday"),
     # Sat 2 Nov 09-18 (540) + Sun 3 (0) + Mon 4 Nov Unity Day (0) + Tue 5 09-10 (60) = 600
@@ -122,30 +119,18 @@ BUSINESS_CASES = [
     # holidays="": Thu 2 Jan 2025 is an ordinary Thursday, 09-18 = 540
     pytest.param(MSK_NO_HOLIDAYS, "2025-01-02 00:00", "2025-01-03 00:00", 540, id="no-holidays"),
     # Berlin spring forward 31 Mar 2024, 02:00 -> 03:00: 12:00 -> 12:00 next day is 23 real hours
-    pytest.param(
-        BERLIN_24H, "2024-03-30 12:00", "2024-03-31 12:00", 23 * 60, id="berlin-spring-24h"
-    ),
+    pytest.param(BERLIN_24H, "2024-03-30 12:00", "2024-03-31 12:00", 23 * 60, id="berlin-spring-24h"),
     # Berlin fall back 27 Oct 2024, 03:00 -> 02:00: 25 real hours
     pytest.param(BERLIN_24H, "2024-10-26 12:00", "2024-10-27 12:00", 25 * 60, id="berlin-fall-24h"),
     # the whole spring-forward date: 00:00 -> 24:00 = 23 h
-    pytest.param(
-        BERLIN_24H, "2024-03-31 00:00", "2024-04-01 00:00", 23 * 60, id="berlin-spring-day"
-    ),
+    pytest.param(BERLIN_24H, "2024-03-31 00:00", "2024-04-01 00:00", 23 * 60, id="berlin-spring-day"),
     # night shift 22-24 + 00-06 across the spring jump: 2 h + (6 h - 1 skipped h) = 7 h
-    pytest.param(
-        BERLIN_NIGHT, "2024-03-30 20:00", "2024-03-31 08:00", 120 + 300, id="berlin-spring-night"
-    ),
+    pytest.param(BERLIN_NIGHT, "2024-03-30 20:00", "2024-03-31 08:00", 120 + 300, id="berlin-spring-night"),
     # night shift across the fall back: 2 h + (6 h + 1 repeated h) = 9 h of real elapsed time
-    pytest.param(
-        BERLIN_NIGHT, "2024-10-26 20:00", "2024-10-27 08:00", 120 + 420, id="berlin-fall-night"
-    ),
+    pytest.param(BERLIN_NIGHT, "2024-10-26 20:00", "2024-10-27 08:00", 120 + 420, id="berlin-fall-night"),
     # Lord Howe moves by 30 min: spring day 6 Oct 2024 is 23.5 h, fall day 7 Apr 2024 is 24.5 h
-    pytest.param(
-        LORD_HOWE_24H, "2024-10-06 00:00", "2024-10-07 00:00", 23 * 60 + 30, id="lord-howe-spring"
-    ),
-    pytest.param(
-        LORD_HOWE_24H, "2024-04-07 00:00", "2024-04-08 00:00", 24 * 60 + 30, id="lord-howe-fall"
-    ),
+    pytest.param(LORD_HOWE_24H, "2024-10-06 00:00", "2024-10-07 00:00", 23 * 60 + 30, id="lord-howe-spring"),
+    pytest.param(LORD_HOWE_24H, "2024-04-07 00:00", "2024-04-08 00:00", 24 * 60 + 30, id="lord-howe-fall"),
     # 09:10-17:50 is off the 15-minute grid: 09:00 -> 18:00 gives 8 h 40 min = 520
     pytest.param(ODD, "2024-06-04 09:00", "2024-06-04 18:00", 520, id="odd-hours-day"),
     # 09:05 -> 09:17 with a 09:10 start = 7; 17:43 -> 17:55 with a 17:50 end = 7
@@ -321,16 +306,10 @@ LOCAL_TO_UTC_CASES = [
     pytest.param("America/New_York", "2024-11-03 01:30", "2024-11-03 05:30", id="ny-repeated"),
     # Lord Howe 2024-10-06 02:00 (+10:30) -> 02:30 (+11): 02:15 is skipped, read at +10:30
     # -> 15:45 UTC on the 5th (= 02:45 local)
-    pytest.param(
-        "Australia/Lord_Howe", "2024-10-06 02:15", "2024-10-05 15:45", id="lord-howe-skipped"
-    ),
+    pytest.param("Australia/Lord_Howe", "2024-10-06 02:15", "2024-10-05 15:45", id="lord-howe-skipped"),
     # Lord Howe 2024-04-07 02:00 (+11) -> 01:30 (+10:30): 01:45 first at +11 -> 14:45 UTC
-    pytest.param(
-        "Australia/Lord_Howe", "2024-04-07 01:45", "2024-04-06 14:45", id="lord-howe-repeated"
-    ),
-    pytest.param(
-        "Australia/Lord_Howe", "2024-04-07 02:00", "2024-04-06 15:30", id="lord-howe-rep-end"
-    ),
+    pytest.param("Australia/Lord_Howe", "2024-04-07 01:45", "2024-04-06 14:45", id="lord-howe-repeated"),
+    pytest.param("Australia/Lord_Howe", "2024-04-07 02:00", "2024-04-06 15:30", id="lord-howe-rep-end"),
     # Moscow 2014-10-26 02:00 (+04) -> 01:00 (+03), a change of the standard offset: 01:30 is
     # ambiguous, first occurrence at +04 -> 21:30 UTC on the 25th
     pytest.param("Europe/Moscow", "2014-10-26 01:30", "2014-10-25 21:30", id="moscow-2014"),

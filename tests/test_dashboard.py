@@ -84,7 +84,8 @@ def test_overview_numbers_equal_the_marts(sample_db: Path) -> None:
     assert _number(_metric(app, "Resolution SLA")) == pytest.approx(100 * met / judged, abs=0.05)  # type: ignore[operator]
     response = _mart(
         sample_db,
-        "SELECT 100.0 * sum(response_met) / sum(response_met + response_breached) FROM sla_compliance_monthly",
+        "SELECT 100.0 * sum(response_met) / sum(response_met + response_breached) "
+        "FROM sla_compliance_monthly",
     )
     assert _number(_metric(app, "Response SLA")) == pytest.approx(response, abs=0.05)
     backlog = _mart(sample_db, "SELECT count(*) FROM sla_tickets WHERE NOT is_resolved")
@@ -126,7 +127,8 @@ def test_client_page_shows_the_account_and_its_compliance(sample_db: Path) -> No
     manager = _mart(sample_db, "SELECT cs_manager FROM account_summary WHERE account_id = 'ACC-0002'")
     assert _metric(app, "CS manager") == manager
     open_tickets = _mart(
-        sample_db, "SELECT count(*) FROM sla_tickets WHERE account_id = 'ACC-0002' AND NOT is_resolved"
+        sample_db,
+        "SELECT count(*) FROM sla_tickets WHERE account_id = 'ACC-0002' AND NOT is_resolved",
     )
     assert _number(_metric(app, "Open tickets")) == open_tickets
     met, judged = (

@@ -245,16 +245,11 @@ def test_dedicated_managers_resolve_much_faster_in_business_time(tmp_path: Path)
     specs = [CalendarSpec(), *(CalendarSpec().in_timezone(zone) for zone in ZONES[1:])]
     clock = BusinessClock(specs, date(2025, 1, 1), date(2027, 3, 31))
     minutes = (
-        clock.business_seconds(
-            calendar, seconds(resolved.created_at), seconds(resolved.resolved_at)
-        )
-        / 60
+        clock.business_seconds(calendar, seconds(resolved.created_at), seconds(resolved.resolved_at)) / 60
     )
     median = pd.Series(minutes).groupby(resolved.tier.to_numpy()).median()
     assert 0.2 < median["ism"] / median["standard"] < 0.5, median.to_dict()
-    by_hops = pd.Series(minutes).groupby(
-        resolved.reassignments.astype(int).clip(upper=2).to_numpy()
-    )
+    by_hops = pd.Series(minutes).groupby(resolved.reassignments.astype(int).clip(upper=2).to_numpy())
     assert by_hops.median()[0] < by_hops.median()[1] < by_hops.median()[2]
 
 

@@ -66,7 +66,7 @@ def test_ticket_timestamps_offsets_and_naive_local_time(warehouse: Warehouse) ->
 def test_status_events_keep_file_position_and_normalise_status_values(warehouse: Warehouse) -> None:
     warehouse.ingest(GOOD / "ticket_events.csv")
     assert warehouse.rows(
-        'SELECT kind, value, position FROM ticket_events WHERE ticket_id = \'T2\' ORDER BY "at", position'
+        "SELECT kind, value, position FROM ticket_events WHERE ticket_id = 'T2' ORDER BY \"at\", position"
     ) == [
         ("status", "new", 2),
         ("assign", "anna", 3),  # an assignee's name is not a status: its case is kept
@@ -147,9 +147,7 @@ def _excel_value(value: str) -> object:
 
 
 @pytest.mark.parametrize("converter", [_as_parquet, _as_xlsx], ids=["parquet", "xlsx"])
-def test_parquet_and_xlsx_give_the_same_staging_rows_as_csv(
-    tmp_path: Path, converter: object
-) -> None:
+def test_parquet_and_xlsx_give_the_same_staging_rows_as_csv(tmp_path: Path, converter: object) -> None:
     from tests.conftest import make_warehouse
 
     from_csv = make_warehouse(tmp_path / "csv")
@@ -230,7 +228,11 @@ def test_impossible_dates_are_rejected(tmp_path: Path, warehouse: Warehouse) -> 
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2, 0, 2)
     assert _rejects(warehouse) == [
         (2, "created_at", 'created_at: "2024-02-30 10:00:00" is not a valid timestamp'),
-        (3, "first_response_at", 'first_response_at: "2024-13-01T10:00:00" is not a valid timestamp'),
+        (
+            3,
+            "first_response_at",
+            'first_response_at: "2024-13-01T10:00:00" is not a valid timestamp',
+        ),
     ]
 
 
@@ -305,7 +307,8 @@ def test_rows_with_the_wrong_number_of_fields_are_rejected_not_lost(
 ) -> None:
     path = write(
         tmp_path / "accounts.csv",
-        ACCOUNTS_HEADER + "B1,Ok,standard,1,1,1\nB2,Short,standard\nB3,Ok,standard,1,1,1\nB4,Long,standard,1,1,1,9\n",
+        ACCOUNTS_HEADER
+        + "B1,Ok,standard,1,1,1\nB2,Short,standard\nB3,Ok,standard,1,1,1\nB4,Long,standard,1,1,1,9\n",
     )
     result = warehouse.ingest(path)[0]
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 2, 2)
@@ -326,7 +329,10 @@ def test_duplicates_and_superseded_rows_within_a_file(tmp_path: Path, warehouse:
     )
     result = warehouse.ingest(path)[0]
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 2, 2)
-    assert _rejects(warehouse) == [(2, None, "superseded by row 4"), (5, None, "duplicate of row 3")]
+    assert _rejects(warehouse) == [
+        (2, None, "superseded by row 4"),
+        (5, None, "duplicate of row 3"),
+    ]
     assert warehouse.rows("SELECT account_id, name FROM accounts ORDER BY 1") == [
         ("B1", "Second"),
         ("B2", "Same"),
@@ -341,8 +347,7 @@ def test_missing_required_column_refuses_the_file(tmp_path: Path, warehouse: War
     result = warehouse.ingest(path)[0]
     assert result.status == "refused"
     assert result.message == (
-        f"{path}: missing required column 'created_at' for tickets; "
-        "the closest column present is 'created'"
+        f"{path}: missing required column 'created_at' for tickets; the closest column present is 'created'"
     )
     assert warehouse.one("SELECT count(*) FROM tickets") == 0
     assert warehouse.rows("SELECT status, rows_read, rows_loaded, rows_rejected FROM ingest_runs") == [
@@ -414,7 +419,8 @@ def test_module_list_and_event_history_are_replaced_per_account_and_ticket(
     warehouse.ingest(GOOD / "account_modules.csv", GOOD / "ticket_events.csv")
     modules = write(tmp_path / "account_modules_2.csv", "account_id,module,paid\nA1,finance,true\n")
     events = write(
-        tmp_path / "ticket_events_2.csv", "ticket_id,at,kind,value\nT2,2024-03-02T10:00:00Z,status,closed\n"
+        tmp_path / "ticket_events_2.csv",
+        "ticket_id,at,kind,value\nT2,2024-03-02T10:00:00Z,status,closed\n",
     )
     warehouse.ingest(modules, events)
     assert warehouse.rows("SELECT account_id, module FROM account_modules ORDER BY ALL") == [

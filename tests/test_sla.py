@@ -35,7 +35,9 @@ def test_simple_email_ticket_met_both_targets(judged: dict[str, dict[str, object
     assert t1["resolution_due_at"] == utc("2024-03-01T17:50:00+03:00")
 
 
-def test_compound_ticket_with_a_pause_and_no_first_response(judged: dict[str, dict[str, object]]) -> None:
+def test_compound_ticket_with_a_pause_and_no_first_response(
+    judged: dict[str, dict[str, object]],
+) -> None:
     t2 = judged["T2"]
     # no first_response_at and no reply event: the resolution (Tue 12:00) counts as the response
     assert t2["first_response_at"] == utc("2024-03-05T12:00:00+03:00")
@@ -143,7 +145,9 @@ def test_marts_prove_their_grain_and_arithmetic(warehouse: Warehouse) -> None:
     )
 
 
-def _one_ticket(tmp_path: Path, events: str, as_of: str, config: str = "", **ticket: str) -> dict[str, object]:
+def _one_ticket(
+    tmp_path: Path, events: str, as_of: str, config: str = "", **ticket: str
+) -> dict[str, object]:
     fields = {
         "ticket_id": "X1",
         "account_id": "A1",
@@ -186,10 +190,7 @@ def test_reopened_ticket_is_resolved_at_its_last_resolution_and_resolved_time_is
 
 
 def test_reopened_and_not_resolved_again_is_open(tmp_path: Path) -> None:
-    events = (
-        "X1,2024-03-04T11:00:00+03:00,status,resolved\n"
-        "X1,2024-03-04T12:00:00+03:00,status,in_progress\n"
-    )
+    events = "X1,2024-03-04T11:00:00+03:00,status,resolved\nX1,2024-03-04T12:00:00+03:00,status,in_progress\n"
     row = _one_ticket(tmp_path, events, "2024-03-04T17:00:00+03:00")
     assert row["resolved_at"] is None
     # 09:00 -> 17:00 = 480, less the hour it sat resolved = 420 of 480: at risk (>= 0.8 × 480 = 384)
@@ -202,9 +203,7 @@ def test_a_pause_across_a_weekend_counts_only_working_time(tmp_path: Path) -> No
         "X1,2024-03-01T16:00:00+03:00,status,waiting_on_customer\n"  # Fri 16:00
         "X1,2024-03-04T11:00:00+03:00,status,in_progress\n"  # Mon 11:00
     )
-    row = _one_ticket(
-        tmp_path, events, "2024-03-04T12:00:00+03:00", created_at="2024-03-01T15:00:00+03:00"
-    )
+    row = _one_ticket(tmp_path, events, "2024-03-04T12:00:00+03:00", created_at="2024-03-01T15:00:00+03:00")
     # paused Fri 16:00-18:00 (120) + Mon 09:00-11:00 (120) = 240
     assert row["paused_business_min"] == 240
     # elapsed Fri 15:00 -> Mon 12:00 = 180 + 180 = 360, net 120

@@ -101,7 +101,9 @@ def _expected(spec: CalendarSpec, ticket: dict[str, object], as_of: float) -> di
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(spec=calendars(), batch=st.lists(tickets(), min_size=1, max_size=25))
-def test_sql_engine_matches_the_oracle(tmp_path_factory: pytest.TempPathFactory, spec: CalendarSpec, batch: list[dict[str, object]]) -> None:
+def test_sql_engine_matches_the_oracle(
+    tmp_path_factory: pytest.TempPathFactory, spec: CalendarSpec, batch: list[dict[str, object]]
+) -> None:
     folder: Path = tmp_path_factory.mktemp("oracle")
     lines = ["ticket_id,account_id,created_at,channel,task_type,status,first_response_at,resolved_at"]
     events = ["ticket_id,at,kind,value"]
@@ -115,12 +117,18 @@ def test_sql_engine_matches_the_oracle(tmp_path_factory: pytest.TempPathFactory,
         for index, offset in enumerate(ticket["pause_offsets"]):  # type: ignore[attr-defined]
             status = "waiting_on_customer" if index % 2 == 0 else "in_progress"
             events.append(f"T{number},{_iso(ticket['created'] + offset)},status,{status}")  # type: ignore[operator]
-    as_of = max(
-        max(float(t[key]) for key in ("created", "answered", "resolved") if t[key] is not None)  # type: ignore[arg-type]
-        for t in batch
-    ) + 86_400
+    as_of = (
+        max(
+            max(float(t[key]) for key in ("created", "answered", "resolved") if t[key] is not None)  # type: ignore[arg-type]
+            for t in batch
+        )
+        + 86_400
+    )
     store = make_warehouse(folder, _config(spec))
-    store.ingest(write(folder / "tickets.csv", "\n".join(lines) + "\n"), write(folder / "ticket_events.csv", "\n".join(events) + "\n"))
+    store.ingest(
+        write(folder / "tickets.csv", "\n".join(lines) + "\n"),
+        write(folder / "ticket_events.csv", "\n".join(events) + "\n"),
+    )
     store.build(_iso(as_of).replace("Z", "+00:00"))
     rows = {row["ticket_id"]: row for row in store.dicts("SELECT * FROM sla_tickets")}
     store.close()

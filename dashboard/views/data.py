@@ -24,7 +24,20 @@ if build:
 st.subheader(t("ingest_runs"))
 runs = queries.ingest_runs(version).rename(columns={"status": "run_status"})
 components.table(
-    runs[["run_id", "file", "kind", "source", "rows_read", "rows_loaded", "rows_rejected", "run_status", "message", "finished_at"]],
+    runs[
+        [
+            "run_id",
+            "file",
+            "kind",
+            "source",
+            "rows_read",
+            "rows_loaded",
+            "rows_rejected",
+            "run_status",
+            "message",
+            "finished_at",
+        ]
+    ],
     "ingest_runs",
 )
 

@@ -3,6 +3,9 @@ compare with the whole team."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -19,7 +22,10 @@ if not managers:
     st.stop()
 chosen = st.query_params.get("manager")
 manager = st.selectbox(
-    t("pick_manager"), managers, index=managers.index(chosen) if chosen in managers else 0, key="manager_pick"
+    t("pick_manager"),
+    managers,
+    index=managers.index(chosen) if chosen in managers else 0,
+    key="manager_pick",
 )
 st.query_params["manager"] = manager
 
@@ -30,7 +36,7 @@ with st.spinner(t("loading")):
     queue = queries.manager_at_risk_queue(version, filters, manager)
 
 st.subheader(t("manager_vs_team", manager=manager))
-rows = [
+rows: list[tuple[str, str, Callable[[Any, str], str]]] = [
     ("response_sla", "response_pct", i18n.percent),
     ("resolution_sla", "resolution_pct", i18n.percent),
     ("median_response", "median_response_min", i18n.hours),
@@ -54,7 +60,20 @@ st.subheader(t("portfolio"))
 shown = portfolio.assign(
     response_pct=(portfolio["response_pct"] * 100).round(1),
     resolution_pct=(portfolio["resolution_pct"] * 100).round(1),
-)[["account_id", "account_name", "tier", "mrr", "tickets", "response_pct", "resolution_pct", "open_tickets", "at_risk_tickets", "open_breached_tickets"]]
+)[
+    [
+        "account_id",
+        "account_name",
+        "tier",
+        "mrr",
+        "tickets",
+        "response_pct",
+        "resolution_pct",
+        "open_tickets",
+        "at_risk_tickets",
+        "open_breached_tickets",
+    ]
+]
 components.table(shown, f"portfolio_{manager}")
 
 st.subheader(t("at_risk_queue"))

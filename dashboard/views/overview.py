@@ -29,28 +29,46 @@ components.kpi(
     row[1],
     t("response_sla"),
     i18n.percent(stats["response_pct"], lang),
-    t("of_judged", met=i18n.number(stats["response_met"], lang), judged=i18n.number(judged_response, lang))
-    + ". " + t("compliance_rule"),
+    t(
+        "of_judged",
+        met=i18n.number(stats["response_met"], lang),
+        judged=i18n.number(judged_response, lang),
+    )
+    + ". "
+    + t("compliance_rule"),
 )
 components.kpi(
     row[2],
     t("resolution_sla"),
     i18n.percent(stats["resolution_pct"], lang),
     t("of_judged", met=i18n.number(stats["met"], lang), judged=i18n.number(judged_resolution, lang))
-    + ". " + t("compliance_rule"),
+    + ". "
+    + t("compliance_rule"),
 )
 components.kpi(row[3], t("csat"), i18n.number(stats["csat"], lang, 2))
 row = st.columns(4)
-components.kpi(row[0], t("median_response"), i18n.hours(stats["median_response_min"], lang), t("business_hours"))
+components.kpi(
+    row[0],
+    t("median_response"),
+    i18n.hours(stats["median_response_min"], lang),
+    t("business_hours"),
+)
 components.kpi(row[1], t("p90_response"), i18n.hours(stats["p90_response_min"], lang), t("business_hours"))
-components.kpi(row[2], t("median_resolution"), i18n.hours(stats["median_resolution_min"], lang), t("business_hours"))
-components.kpi(row[3], t("p90_resolution"), i18n.hours(stats["p90_resolution_min"], lang), t("business_hours"))
-row = st.columns(5)
-components.kpi(row[0], t("backlog"), i18n.number(stats["backlog"], lang))
-components.kpi(row[1], t("at_risk"), i18n.number(stats["at_risk"], lang))
-components.kpi(row[2], t("open_breached"), i18n.number(stats["open_breached"], lang))
-components.kpi(row[3], t("reopen_rate"), i18n.percent(stats["reopen_rate"], lang))
-components.kpi(row[4], t("reassignment_rate"), i18n.percent(stats["reassignment_rate"], lang))
+components.kpi(
+    row[2],
+    t("median_resolution"),
+    i18n.hours(stats["median_resolution_min"], lang),
+    t("business_hours"),
+)
+components.kpi(
+    row[3], t("p90_resolution"), i18n.hours(stats["p90_resolution_min"], lang), t("business_hours")
+)
+last_row = st.columns(5)
+components.kpi(last_row[0], t("backlog"), i18n.number(stats["backlog"], lang))
+components.kpi(last_row[1], t("at_risk"), i18n.number(stats["at_risk"], lang))
+components.kpi(last_row[2], t("open_breached"), i18n.number(stats["open_breached"], lang))
+components.kpi(last_row[3], t("reopen_rate"), i18n.percent(stats["reopen_rate"], lang))
+components.kpi(last_row[4], t("reassignment_rate"), i18n.percent(stats["reassignment_rate"], lang))
 st.caption(t("compliance_rule"))
 
 st.subheader(t("by_month"))
@@ -81,18 +99,40 @@ with right:
     )
 
 st.subheader(t("kpi_levels"))
-level = st.segmented_control(
-    t("level"),
-    list(queries.LEVELS),
-    format_func=t,
-    default="level_manager",
-    key="overview_level",
-) or "level_department"
+level = (
+    st.segmented_control(
+        t("level"),
+        list(queries.LEVELS),
+        format_func=t,
+        default="level_manager",
+        key="overview_level",
+    )
+    or "level_department"
+)
 by_level = queries.kpis_by_level(version, filters, level)
 shown = by_level.assign(
     response_pct=(by_level["response_pct"] * 100).round(1),
     resolution_pct=(by_level["resolution_pct"] * 100).round(1),
     median_resolution_h=(by_level["median_resolution_min"] / 60).round(1),
-)[["group_name", "tickets", "response_pct", "resolution_pct", "median_resolution_h", "backlog", "at_risk", "open_breached", "csat"]]
-shown = shown.rename(columns={"group_name": "group", "backlog": "open_tickets", "at_risk": "at_risk_tickets", "open_breached": "open_breached_tickets"})
+)[
+    [
+        "group_name",
+        "tickets",
+        "response_pct",
+        "resolution_pct",
+        "median_resolution_h",
+        "backlog",
+        "at_risk",
+        "open_breached",
+        "csat",
+    ]
+]
+shown = shown.rename(
+    columns={
+        "group_name": "group",
+        "backlog": "open_tickets",
+        "at_risk": "at_risk_tickets",
+        "open_breached": "open_breached_tickets",
+    }
+)
 components.table(shown, f"kpis_{level}")

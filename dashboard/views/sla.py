@@ -14,14 +14,26 @@ st.title(t("page_sla"))
 st.caption(t("sla_caption") + " " + t("compliance_rule"))
 
 left, right = st.columns([2, 1])
-dimension = left.segmented_control(
-    t("dimension"), list(queries.DIMENSIONS), format_func=t, default="dim_manager", key="sla_dimension"
-) or "dim_manager"
-clock = right.segmented_control(
-    t("clock_choice"), ["resolution_pct", "response_pct"],
-    format_func=lambda c: t("resolution") if c == "resolution_pct" else t("response"),
-    default="resolution_pct", key="sla_clock",
-) or "resolution_pct"
+dimension = (
+    left.segmented_control(
+        t("dimension"),
+        list(queries.DIMENSIONS),
+        format_func=t,
+        default="dim_manager",
+        key="sla_dimension",
+    )
+    or "dim_manager"
+)
+clock = (
+    right.segmented_control(
+        t("clock_choice"),
+        ["resolution_pct", "response_pct"],
+        format_func=lambda c: t("resolution") if c == "resolution_pct" else t("response"),
+        default="resolution_pct",
+        key="sla_clock",
+    )
+    or "resolution_pct"
+)
 
 with st.spinner(t("loading")):
     by_group = queries.compliance_by(version, filters, dimension)
@@ -48,12 +60,18 @@ st.subheader(t("tickets_behind"))
 st.caption(t("select_hint"))
 left, right = st.columns(2)
 month = left.selectbox(
-    t("month"), months, index=months.index(picked_month) if picked_month in months else len(months) - 1,
-    format_func=lambda m: components.i18n.month_label(m, components.language()), key="sla_pick_month",
+    t("month"),
+    months,
+    index=months.index(picked_month) if picked_month in months else len(months) - 1,
+    format_func=lambda m: components.i18n.month_label(m, components.language()),
+    key="sla_pick_month",
 )
 group = right.selectbox(
-    t("group"), groups, index=groups.index(picked_group) if picked_group in groups else 0,
-    format_func=lambda g: t("no_manager") if g == queries.NO_MANAGER else str(g), key="sla_pick_group",
+    t("group"),
+    groups,
+    index=groups.index(picked_group) if picked_group in groups else 0,
+    format_func=lambda g: t("no_manager") if g == queries.NO_MANAGER else str(g),
+    key="sla_pick_group",
 )
 components.table(queries.tickets_behind(version, filters, dimension, month, group), "tickets_behind")
 

@@ -1,0 +1,1 @@
+"""Dashboard pages: one script per question a user asks, run by the router (app.py)."""
