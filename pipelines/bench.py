@@ -179,36 +179,91 @@ def scan_floor(con: duckdb.DuckDBPyConnection) -> int:
 def peer_business_minutes(
     con: duckdb.DuckDBPyConnection, config: Config, as_of: datetime, sample: int
 ) -> int:
-    """Frappe Helpdesk's way: for each ticket, walk the days from start to end and intersect
-    each with the working hours (holidays from a set). Returns the number of tickets timed."""
+    """The peer: SLA clocks computed the way Frappe Helpdesk computes them, one ticket at a
+    time in Python. For each ticket it walks the days from creation to the response and to
+    the resolution (or as-of), intersecting each working day with the working hours, and walks
+    forward day by day to place the response and resolution deadlines — the same four numbers
+    the SLA stage gives per ticket. Returns the number of tickets timed."""
     spec = config.calendars["default"]
+    policy = config.sla["standard"]
     zone = ZoneInfo(spec.timezone)
     rows = con.execute(
-        "SELECT created_at, coalesce(resolved_at, ?) FROM tickets ORDER BY ticket_id LIMIT ?",
-        [as_of, sample],
+        """
+        SELECT created_at, coalesce(first_response_at, resolved_at, ?), coalesce(resolved_at, ?),
+               channel, task_type
+        FROM tickets ORDER BY ticket_id LIMIT ?
+        """,
+        [as_of, as_of, sample],
     ).fetchall()
-    first = min(row[0] for row in rows).astimezone(zone).date()
-    last = max(row[1] for row in rows).astimezone(zone).date()
-    working = {day.item() for day in working_dates(spec, first, last)}
-    total = 0.0
-    for created, ended in rows:
-        total += _peer_minutes(created.astimezone(zone), ended.astimezone(zone), spec, working)
+    first = min(row[0] for row in rows).astimezone(zone).date() - timedelta(days=1)
+    last = max(row[2] for row in rows).astimezone(zone).date() + timedelta(days=366)
+    holidays = {day.item() for day in _peer_days_off(spec, first, last)}
+    hours = {day: spec.hours for day in spec.workdays}
+    for created, answered, resolved, channel, task_type in rows:
+        start = created.astimezone(zone).replace(tzinfo=None)
+        _peer_elapsed(start, answered.astimezone(zone).replace(tzinfo=None), hours, holidays)
+        _peer_elapsed(start, resolved.astimezone(zone).replace(tzinfo=None), hours, holidays)
+        response = policy.first_response_min.get(channel, 0) * 60
+        resolution = policy.resolution_min.get(task_type, 0) * 60
+        _peer_deadline(start, response, hours, holidays)
+        _peer_deadline(start, resolution, hours, holidays)
     return len(rows)
 
 
-def _peer_minutes(start: datetime, end: datetime, spec: CalendarSpec, working: set[date]) -> float:
-    minutes = 0.0
+def _peer_days_off(spec: CalendarSpec, first: date, last: date) -> list[Any]:
+    import numpy as np
+
+    every_day = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1)
+    working = set(working_dates(spec, first, last).tolist())
+    return [day for day in every_day if day.item() not in working and day.item().weekday() in spec.workdays]
+
+
+def _peer_elapsed(
+    start: datetime, end: datetime, hours: dict[int, tuple[tuple[int, int], ...]], holidays: set[date]
+) -> float:
+    """Working seconds between two local datetimes, walking the days in between."""
+    if start >= end:
+        return 0.0
+    total = 0.0
     day = start.date()
     while day <= end.date():
-        if day in working:
-            for begin, finish in spec.hours:
-                midnight = datetime(day.year, day.month, day.day, tzinfo=start.tzinfo)
-                opens = midnight + timedelta(minutes=begin)
-                closes = midnight + timedelta(minutes=finish)
+        if day not in holidays and day.weekday() in hours:
+            for begin, finish in hours[day.weekday()]:
+                opens = datetime.combine(day, datetime.min.time()) + timedelta(minutes=begin)
+                closes = datetime.combine(day, datetime.min.time()) + timedelta(minutes=finish)
                 overlap = (min(closes, end) - max(opens, start)).total_seconds()
-                minutes += max(overlap, 0) / 60
+                total += max(overlap, 0.0)
         day += timedelta(days=1)
-    return minutes
+    return total
+
+
+def _peer_deadline(
+    start: datetime, seconds: float, hours: dict[int, tuple[tuple[int, int], ...]], holidays: set[date]
+) -> datetime:
+    """Walk forward from `start`, day by day, until `seconds` of working time are used."""
+    result, remaining = start, seconds
+    for _ in range(3660):
+        if remaining <= 0:
+            break
+        day = result.date()
+        midnight = datetime.combine(day, datetime.min.time())
+        if day in holidays or day.weekday() not in hours:
+            result = midnight + timedelta(days=1)
+            continue
+        for begin, finish in hours[day.weekday()]:
+            opens = max(midnight + timedelta(minutes=begin), result)
+            closes = midnight + timedelta(minutes=finish)
+            available = (closes - opens).total_seconds()
+            if available <= 0:
+                continue
+            used = min(available, remaining)
+            remaining -= used
+            result = opens + timedelta(seconds=used)
+            if remaining <= 0:
+                break
+        else:
+            result = midnight + timedelta(days=1)
+    return result
 
 
 def page_timings(db: Path) -> dict[str, float]:
