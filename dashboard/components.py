@@ -8,6 +8,7 @@ before it becomes a chart label, since plotly reads a few HTML tags in labels.
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 from typing import Any, Literal
 
@@ -41,6 +42,9 @@ _LIST_FILTERS = ("managers", "tiers", "channels", "task_types")
 _URL_KEYS = {"lang", "from", "to", *_LIST_FILTERS}
 
 
+NO_MANAGER_IN_URL = "__none__"  # "no manager" in the address bar (a repeated key per value)
+
+
 def _from_url() -> None:
     """On a session's first run, seed the widgets from the address bar."""
     if st.session_state.get("_filters_seeded"):
@@ -49,28 +53,53 @@ def _from_url() -> None:
     if params.get("lang") in i18n.LANGUAGES:
         st.session_state["lang"] = params["lang"]
     for name in _LIST_FILTERS:
-        if name in params:
-            st.session_state[f"filter_{name}"] = [v for v in params[name].split(",") if v != "~"] + (
-                [queries.NO_MANAGER] if "~" in params[name].split(",") else []
-            )
+        values = params.get_all(name)
+        if values:
+            st.session_state[f"filter_{name}"] = [
+                queries.NO_MANAGER if value == NO_MANAGER_IN_URL else value for value in values
+            ]
     if "from" in params and "to" in params:
         st.session_state["filter_period_url"] = (params["from"], params["to"])
     st.session_state["_filters_seeded"] = True
 
 
 def _to_url(filters: queries.Filters) -> None:
-    params: dict[str, str] = {"lang": language()}
+    params: dict[str, str | list[str]] = {"lang": language()}
     if filters.start and filters.end:
         params["from"], params["to"] = filters.start.isoformat()[:7], filters.end.isoformat()[:7]
     for name in _LIST_FILTERS:
         values = getattr(filters, name)
         if values:
-            params[name] = ",".join(v if v != queries.NO_MANAGER else "~" for v in values)
-    current = st.query_params.to_dict()
+            params[name] = [NO_MANAGER_IN_URL if v == queries.NO_MANAGER else v for v in values]
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
     # Keep what pages put there (the chosen client or manager); rewrite only the filters.
     wanted = {k: v for k, v in current.items() if k not in _URL_KEYS} | params
-    if current != wanted:
+    normalised = {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}
+    if current != normalised:
         st.query_params.from_dict(wanted)
+
+
+def _period(months: list[date]) -> tuple[date | None, date | None]:
+    """The period slider over the months present; a stale or URL-given period is checked."""
+    if not months:
+        return None, None
+    if len(months) == 1:
+        return months[0], months[0]
+    seeded = st.session_state.pop("filter_period_url", None)
+    by_label = {m.isoformat()[:7]: m for m in months}
+    if seeded and seeded[0] in by_label and seeded[1] in by_label:
+        st.session_state["filter_period"] = (by_label[seeded[0]], by_label[seeded[1]])
+    stored = st.session_state.get("filter_period")
+    if not (isinstance(stored, tuple | list) and len(stored) == 2 and set(stored) <= set(months)):
+        st.session_state["filter_period"] = (months[0], months[-1])  # e.g. after a rebuild
+    chosen = st.sidebar.select_slider(
+        t("period"),
+        options=months,
+        format_func=lambda m: i18n.month_label(m, language()),
+        key="filter_period",
+    )
+    start, end = chosen if isinstance(chosen, tuple | list) else (chosen, chosen)
+    return start, end
 
 
 def sidebar(version: float | None) -> queries.Filters:
@@ -84,39 +113,16 @@ def sidebar(version: float | None) -> queries.Filters:
     )
     choices = queries.filter_choices(version)
     st.sidebar.header(t("filters"))
-    months: list[date] = choices["months"]
-    start = end = None
-    if months:
-        default = (months[0], months[-1])
-        seeded = st.session_state.pop("filter_period_url", None)
-        if seeded:
-            by_label = {m.isoformat()[:7]: m for m in months}
-            if seeded[0] in by_label and seeded[1] in by_label:
-                st.session_state["filter_period"] = (by_label[seeded[0]], by_label[seeded[1]])
-        if len(months) > 1:
-            start, end = st.sidebar.select_slider(
-                t("period"),
-                options=months,
-                value=st.session_state.get("filter_period", default),
-                format_func=lambda m: i18n.month_label(m, language()),
-                key="filter_period",
-            )
-        else:
-            start = end = months[0]
+    start, end = _period(choices["months"])
     selected = {}
-    for name, label in (
-        ("managers", "managers"),
-        ("tiers", "tiers"),
-        ("channels", "channels"),
-        ("task_types", "task_types"),
-    ):
+    for name in _LIST_FILTERS:
         options = choices[name]
         key = f"filter_{name}"
         if key in st.session_state:
             st.session_state[key] = [v for v in st.session_state[key] if v in options]
         selected[name] = tuple(
             st.sidebar.multiselect(
-                t(label),
+                t(name),
                 options,
                 key=key,
                 placeholder=t("all"),
@@ -128,6 +134,7 @@ def sidebar(version: float | None) -> queries.Filters:
     _to_url(filters)
     build = queries.latest_build(version)
     if build:
+        st.session_state["timezone"] = build["default_timezone"]
         st.sidebar.caption(f"{t('as_of')}: {i18n.moment(build['as_of'], language())} UTC")
     return filters
 
@@ -135,21 +142,47 @@ def sidebar(version: float | None) -> queries.Filters:
 # --- tables, cards, charts ----------------------------------------------------------------------
 
 
+DATETIME_FORMATS = {"en": "YYYY-MM-DD HH:mm", "ru": "DD.MM.YYYY HH:mm"}
+DATE_FORMATS = {"en": "YYYY-MM-DD", "ru": "DD.MM.YYYY"}
+
+
 def table(frame: pd.DataFrame, name: str, height: int | Literal["auto"] = "auto") -> None:
-    """A table with translated headers and a CSV download of exactly what is shown."""
+    """A table with translated headers, times in the default calendar's zone in the reader's
+    format, and a CSV download of exactly what is shown."""
     shown = frame.rename(columns={c: t(f"col_{c}") for c in frame.columns if f"col_{c}" in i18n.TEXT})
     if "sla_state" in frame.columns:
         shown[t("col_sla_state")] = frame["sla_state"].map(
             lambda s: t(f"state_{s}") if isinstance(s, str) else s
         )
-    st.dataframe(shown, hide_index=True, height=height)
+    config: dict[str, Any] = {}
+    for column in shown.columns:
+        if shown[column].dtype.kind == "M":
+            config[column] = st.column_config.DatetimeColumn(
+                format=DATETIME_FORMATS.get(language(), DATETIME_FORMATS["en"]),
+                timezone=st.session_state.get("timezone"),
+            )
+        elif column == t("col_month"):
+            config[column] = st.column_config.DateColumn(format=DATE_FORMATS.get(language(), "YYYY-MM-DD"))
+    st.dataframe(shown, hide_index=True, height=height, column_config=config)
     st.download_button(
         t("download_csv"),
-        shown.to_csv(index=False).encode("utf-8"),
-        file_name=f"{name}.csv",
+        _as_shown(shown).to_csv(index=False).encode("utf-8"),
+        file_name=re.sub(r"[^\w.-]+", "_", name) + ".csv",
         mime="text/csv",
         key=f"download_{name}",
     )
+
+
+def _as_shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as the reader sees it: times in the default calendar's timezone."""
+    timezone = st.session_state.get("timezone")
+    if not timezone:
+        return frame
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype.kind == "M" and getattr(frame[column].dt, "tz", None) is not None:
+            frame[column] = frame[column].dt.tz_convert(timezone).dt.tz_localize(None)
+    return frame
 
 
 def kpi(column: Any, label: str, value: str, help_text: str | None = None) -> None:

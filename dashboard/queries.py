@@ -93,7 +93,10 @@ def _connection() -> Iterator[duckdb.DuckDBPyConnection]:
 
 def _frame(sql: str, params: list[Any] | None = None) -> pd.DataFrame:
     with _connection() as con:
-        return con.execute(sql, params or []).df()
+        frame = con.execute(sql, params or []).df()
+    if "month" in frame.columns:  # DuckDB hands DATE over as datetime64: months are dates
+        frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
 
 
 @dataclass(frozen=True)
@@ -150,16 +153,17 @@ def filter_choices(version: float | None) -> dict[str, list[Any]]:
     """Months, managers, tiers, channels and task types present in the marts."""
     with _connection() as con:
 
-        def values(column: str) -> list[Any]:
+        def values(column: str, table: str = "sla_compliance_monthly") -> list[Any]:
             rows = con.execute(
-                f"SELECT DISTINCT coalesce({column}, ?) FROM sla_compliance_monthly ORDER BY 1",
-                [NO_MANAGER],
+                f"SELECT DISTINCT coalesce({column}, ?) FROM {table} ORDER BY 1", [NO_MANAGER]
             ).fetchall()
             return [row[0] for row in rows]
 
+        months = con.execute("SELECT DISTINCT month FROM sla_compliance_monthly ORDER BY 1").fetchall()
         return {
-            "months": values("month"),
-            "managers": values("cs_manager"),
+            "months": [row[0] for row in months],
+            # every manager with an account, also one whose clients have no tickets yet
+            "managers": sorted(set(values("cs_manager")) | set(values("cs_manager", "account_summary"))),
             "tiers": values("tier"),
             "channels": values("channel"),
             "task_types": values("task_type"),
@@ -224,10 +228,11 @@ _TICKET_STATS = """
 def ticket_stats_by_month(version: float | None, filters: Filters) -> pd.DataFrame:
     """Speed, backlog and quality per month: medians and p90 need the tickets, not counts."""
     where, params = filters.where()
-    return _frame(
+    frame = _frame(
         f"SELECT month, {_TICKET_STATS} FROM sla_tickets WHERE {where} GROUP BY month ORDER BY month",
         params,
     )
+    return _with_compliance(frame)
 
 
 @st.cache_data(show_spinner=False)
@@ -275,6 +280,19 @@ def compliance_by(version: float | None, filters: Filters, dimension: str) -> pd
         [NO_MANAGER, *params],
     )
     return _with_compliance(frame)
+
+
+@st.cache_data(show_spinner=False)
+def largest_groups(version: float | None, filters: Filters, dimension: str, limit: int = 8) -> list[str]:
+    """The groups of a dimension with the most tickets (the ones a chart can show)."""
+    column = DIMENSIONS[dimension]
+    where, params = filters.where()
+    frame = _frame(
+        f"SELECT coalesce({column}, ?) AS group_name FROM sla_compliance_monthly WHERE {where} "
+        "GROUP BY ALL ORDER BY sum(tickets) DESC, group_name LIMIT ?",
+        [NO_MANAGER, *params, limit],
+    )
+    return list(frame["group_name"])
 
 
 def _tickets(filters: Filters, extra: str, extra_params: list[Any], order: str, limit: int) -> pd.DataFrame:
@@ -348,11 +366,11 @@ def account_compliance(version: float | None, filters: Filters, account_id: str)
 
 @st.cache_data(show_spinner=False)
 def compliance_totals(
-    version: float | None, filters: Filters, extra: str = "", value: Any = None
+    version: float | None, filters: Filters, scope: str = "", value: Any = None
 ) -> dict[str, Any]:
-    """Counts and both compliance rates over the filtered period, optionally for one account or
-    manager (`extra` is a fixed condition such as "account_id = ?", `value` its parameter)."""
-    condition = {"account": "account_id = ?", "manager": "coalesce(cs_manager, '') = ?"}.get(extra, "")
+    """Counts and both compliance rates over the filtered period: the whole department, or one
+    account (scope "account") or CS manager (scope "manager") given by `value`."""
+    condition = {"account": "account_id = ?", "manager": "coalesce(cs_manager, '') = ?"}.get(scope, "")
     where, params = filters.where(condition)
     frame = _frame(
         f"SELECT {_COUNTS} FROM sla_compliance_monthly WHERE {where}",

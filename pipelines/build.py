@@ -20,8 +20,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from metrics.calendar import DAY_S, BusinessClock, CalendarSpec, can_ever_work, local_to_utc
-from pipelines.config import BASELINE_TIER, Config
+from metrics.calendar import BusinessClock, CalendarSpec, can_ever_work
+from pipelines.config import STANDARD_TIER, Config
 from pipelines.warehouse import publish_snapshot
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -56,29 +56,41 @@ def model_sql(model: str) -> tuple[str, str]:
     return text, materialized
 
 
-# How a model is kept: a view; a temporary table (in memory, gone with the connection: the
-# intermediate steps); or a table in the warehouse (the marts, part of the contract).
-MATERIALIZATIONS = {"view": "VIEW", "temp": "TEMP TABLE", "table": "TABLE"}
+# How a model is kept: a view or a temporary table (gone with the connection: staging views and
+# the intermediate steps), or a table in the warehouse (the marts, part of the contract).
+MATERIALIZATIONS = {"view": "TEMP VIEW", "temp": "TEMP TABLE", "table": "TABLE"}
 
 
 def run_model(con: duckdb.DuckDBPyConnection, model: str) -> None:
     text, materialized = model_sql(model)
     name = model.split("/")[1]
-    _drop_relation(con, name)
-    con.execute(f"CREATE {MATERIALIZATIONS[materialized]} {name} AS\n{text}")
+    kind = MATERIALIZATIONS[materialized]
+    _drop_other_kinds(con, name, kind)
+    # CREATE OR REPLACE: a mart is swapped in one statement, never missing in between.
+    con.execute(f"CREATE OR REPLACE {kind} {name} AS\n{text}")
 
 
-def _drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    for schema, kind in con.execute(
-        "SELECT table_schema, table_type FROM information_schema.tables WHERE table_name = ?",
+def _drop_other_kinds(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> None:
+    """Drop a relation of this name that is not of the kind about to be made (a model whose
+    materialisation changed, or a view left by an older version)."""
+    wanted = {"TEMP VIEW": ("temp", "VIEW"), "TEMP TABLE": ("temp", "LOCAL TEMPORARY")}.get(
+        kind, (None, "BASE TABLE")
+    )
+    for catalog, kind_found in con.execute(
+        "SELECT table_catalog, table_type FROM information_schema.tables WHERE table_name = ?",
         [name],
     ).fetchall():
-        qualified = "temp.main" if schema == "main" and kind == "LOCAL TEMPORARY" else schema
-        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {qualified}.{name}")
+        if (catalog == "temp", kind_found) == (wanted[0] == "temp", wanted[1]):
+            continue
+        qualified = f"temp.main.{name}" if catalog == "temp" else f"main.{name}"
+        con.execute(f"DROP {'VIEW' if kind_found == 'VIEW' else 'TABLE'} {qualified}")
 
 
 def latest_timestamp(con: duckdb.DuckDBPyConnection) -> datetime:
-    """The latest instant anywhere in the loaded exports (what `demo` builds as of)."""
+    """The latest instant anywhere in the loaded exports (what `demo` builds as of).
+
+    Promised deadlines (`due_at`) are left out: they are promises about the future, not
+    moments the exports have seen."""
     row = con.execute(
         """
         SELECT max(instant) FROM (
@@ -86,6 +98,7 @@ def latest_timestamp(con: duckdb.DuckDBPyConnection) -> datetime:
             FROM tickets
             UNION ALL SELECT max("at") FROM ticket_events
             UNION ALL SELECT max("at") FROM usage_events
+            UNION ALL SELECT max(churned_at) FROM accounts
         )
         """
     ).fetchone()
@@ -95,11 +108,14 @@ def latest_timestamp(con: duckdb.DuckDBPyConnection) -> datetime:
 
 @dataclass(frozen=True)
 class CalendarChoice:
+    """The calendar that judges the tickets of one (tier policy, account calendar, timezone)."""
+
     policy_tier: str
     account_calendar: str | None
     account_timezone: str | None
     label: str
     spec: CalendarSpec
+    unknown_calendar: bool = False  # the account names a calendar the configuration lacks
 
 
 def build(
@@ -116,16 +132,21 @@ def build(
     timings: dict[str, float] = {}
     as_of = as_of.astimezone(UTC).replace(microsecond=0)
     con.execute("SET enable_progress_bar = false")
+    # The models need no row order, and keeping it costs memory on millions of rows.
+    con.execute("SET preserve_insertion_order = false")
     con.execute("SET VARIABLE as_of = CAST(? AS TIMESTAMPTZ)", [as_of])
     con.execute("SET VARIABLE default_timezone = ?", [config.default_timezone])
+    con.execute("SET VARIABLE standard_tier = ?", [STANDARD_TIER])
+    # No transaction around the models: DuckDB plans tables made inside one as if empty.
+    # Each mart is replaced in one statement, and the dashboard snapshot is published only
+    # after the last one, so a failed build leaves the dashboard on the previous build.
     say("placeholder accounts")
     placeholders = refresh_placeholder_accounts(con)
     _create_policy_tables(con, config)
     choices = _calendar_choices(con, config)
     specs = sorted({choice.spec for choice in choices}, key=repr)
     _create_calendar_choices(con, choices, specs)
-    first, last = _date_range(con, as_of)
-    clock = BusinessClock(specs, first, last)
+    clock = BusinessClock(specs, *_date_range(con, as_of))
     _create_grid_tables(con, clock)
     _run_sql_file(con, SQL_DIR / "macros.sql")
     timings["prepare_s"] = round(time.perf_counter() - clock_started, 3)
@@ -134,14 +155,7 @@ def build(
         model_started = time.perf_counter()
         run_model(con, model)
         timings[model.split("/")[1]] = round(time.perf_counter() - model_started, 3)
-    step = timedelta(days=31)
-    while _deadlines_past_grid(con, clock):
-        say("a deadline lies past the calendar grid: extending it")
-        later, step = clock.last + step, step * 2
-        clock = clock.extended_to(clock.first, later)
-        _create_grid_tables(con, clock)
-        for model in GRID_MODELS:
-            run_model(con, model)
+    clock = _grow_grid_for_deadlines(con, clock, say)
     counts = {mart: _count(con, mart) for mart in MARTS}
     timings["sla_s"] = round(time.perf_counter() - clock_started, 3)
     finished = datetime.now(UTC)
@@ -158,11 +172,27 @@ def build(
         "rows": counts,
         "placeholder_accounts": placeholders,
         "calendars": len(specs),
+        "unknown_calendars": sorted({c.account_calendar for c in choices if c.unknown_calendar}),
         "grid_bucket_s": clock.step,
         "seconds": round((finished - started).total_seconds(), 3),
         "timings": timings,
         "snapshot": str(snapshot),
     }
+
+
+def _grow_grid_for_deadlines(
+    con: duckdb.DuckDBPyConnection, clock: BusinessClock, say: Progress
+) -> BusinessClock:
+    """Re-run the clock models on a longer grid while some deadline falls past it."""
+    step = timedelta(days=31)
+    while _deadlines_past_grid(con, clock):
+        say("a deadline lies past the calendar grid: extending it")
+        clock = clock.extended_to(clock.first, clock.last + step)
+        step *= 2
+        _create_grid_tables(con, clock)
+        for model in GRID_MODELS:
+            run_model(con, model)
+    return clock
 
 
 def _run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -184,16 +214,13 @@ def refresh_placeholder_accounts(con: duckdb.DuckDBPyConnection) -> int:
     con.execute(
         """
         INSERT INTO accounts (account_id, tier, paid_seats, active_users, mrr, is_placeholder)
-        SELECT DISTINCT account_id, 'standard', 0, 0, 0, true
+        SELECT DISTINCT account_id, ?, 0, 0, 0, true
         FROM tickets
         WHERE account_id NOT IN (SELECT account_id FROM accounts)
-        """
+        """,
+        [STANDARD_TIER],
     )
-    return _count_where(con, "accounts", "is_placeholder")
-
-
-def _count_where(con: duckdb.DuckDBPyConnection, table: str, condition: str) -> int:
-    row = con.execute(f"SELECT count(*) FROM {table} WHERE {condition}").fetchone()
+    row = con.execute("SELECT count(*) FROM accounts WHERE is_placeholder").fetchone()
     return int(row[0]) if row else 0
 
 
@@ -202,7 +229,7 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, Any]
     table = pa.table(columns)
     con.register(f"{name}_arrow", table)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
     finally:
         con.unregister(f"{name}_arrow")
 
@@ -219,18 +246,16 @@ def _create_policy_tables(con: duckdb.DuckDBPyConnection, config: Config) -> Non
             "at_risk_share": pa.array([config.sla[tier].at_risk_share for tier in tiers], pa.float64()),
         },
     )
-    rows = [
-        (tier, channel, minutes)
-        for tier in tiers
-        for channel, minutes in config.sla[tier].first_response_min.items()
-    ]
-    _register(con, "policy_response_targets", _columns(rows, ("tier", "channel", "target_min")))
-    rows = [
-        (tier, task_type, minutes)
-        for tier in tiers
-        for task_type, minutes in config.sla[tier].resolution_min.items()
-    ]
-    _register(con, "policy_resolution_targets", _columns(rows, ("tier", "task_type", "target_min")))
+    for table, attribute, column in (
+        ("policy_response_targets", "first_response_min", "channel"),
+        ("policy_resolution_targets", "resolution_min", "task_type"),
+    ):
+        rows = [
+            (tier, name, minutes)
+            for tier in tiers
+            for name, minutes in getattr(config.sla[tier], attribute).items()
+        ]
+        _register(con, table, _columns(rows, ("tier", column, "target_min")))
     statuses = [
         (tier, status, status in policy.pause_statuses, status in policy.resolved_statuses)
         for tier, policy in config.sla.items()
@@ -253,25 +278,27 @@ def _calendar_choices(con: duckdb.DuckDBPyConnection, config: Config) -> list[Ca
     combinations = con.execute(
         """
         SELECT DISTINCT
-            CASE WHEN lower(coalesce(tier, '')) IN (SELECT tier FROM policy_tiers)
-                 THEN lower(tier) ELSE ? END,
+            CASE WHEN tier IN (SELECT tier FROM policy_tiers) THEN tier ELSE ? END,
             calendar, timezone
         FROM accounts
         """,
-        [BASELINE_TIER],
+        [STANDARD_TIER],
     ).fetchall()
     combinations += [(tier, None, None) for tier in config.sla]
+    by_name = {name.strip().lower(): name for name in config.calendars}  # names match in any case
     choices = []
     for policy_tier, account_calendar, account_timezone in sorted(set(combinations), key=repr):
         tier_calendar = config.sla[policy_tier].calendar
-        if account_calendar in config.calendars:
-            label, spec = account_calendar, config.calendars[account_calendar]
+        named = by_name.get((account_calendar or "").strip().lower())
+        if named:
+            label, spec = named, config.calendars[named]
         elif account_timezone:
             spec = config.calendars[tier_calendar].in_timezone(account_timezone)
             label = f"{tier_calendar} in {account_timezone}"
         else:
             label, spec = tier_calendar, config.calendars[tier_calendar]
-        choices.append(CalendarChoice(policy_tier, account_calendar, account_timezone, label, spec))
+        unknown = bool(account_calendar) and not named
+        choices.append(CalendarChoice(policy_tier, account_calendar, account_timezone, label, spec, unknown))
     return choices
 
 
@@ -291,7 +318,7 @@ def _create_calendar_choices(
     )
     con.execute(
         """
-        CREATE OR REPLACE TABLE calendar_choices AS
+        CREATE OR REPLACE TEMP TABLE calendar_choices AS
         SELECT calendar_choices.*, policy_tiers.at_risk_share
         FROM calendar_choices JOIN policy_tiers ON policy_tiers.tier = calendar_choices.policy_tier
         """
@@ -316,24 +343,22 @@ def _create_grid_tables(con: duckdb.DuckDBPyConnection, clock: BusinessClock) ->
     con.execute("SET VARIABLE bucket_s = CAST(? AS BIGINT)", [clock.step])
     _register(con, "calendar_buckets", buckets)
     _register(con, "calendar_work_buckets", work)
-    days = np.arange(np.datetime64(clock.first, "D"), np.datetime64(clock.last, "D") + 1).astype(np.int64)
-    calendar_ids, local_dates, ends = [], [], []
-    for position, spec in enumerate(clock.specs):
-        calendar_ids.append(np.full(days.size, position, dtype=np.int32))
-        local_dates.append(days.astype("datetime64[D]"))
-        ends.append(local_to_utc((days + 1).astype(np.float64) * DAY_S, spec.timezone))
+    # Where each local date ends, per calendar: a date-only deadline is the end of that day.
+    days = np.arange(np.datetime64(clock.first, "D"), np.datetime64(clock.last, "D") + 1)
+    calendar_ids = np.repeat(np.arange(len(clock.specs), dtype=np.int32), days.size)
+    all_days = np.tile(days, len(clock.specs))
     _register(
         con,
         "calendar_day_ends_raw",
         {
-            "calendar_id": np.concatenate(calendar_ids) if calendar_ids else np.zeros(0, np.int32),
-            "local_date": np.concatenate(local_dates) if local_dates else np.zeros(0, "datetime64[D]"),
-            "ends_epoch": np.concatenate(ends) if ends else np.zeros(0),
+            "calendar_id": calendar_ids,
+            "local_date": all_days,
+            "ends_epoch": clock.end_of_local_date(calendar_ids, all_days.astype(np.int64)),
         },
     )
     con.execute(
         """
-        CREATE OR REPLACE TABLE calendar_day_ends AS
+        CREATE OR REPLACE TEMP TABLE calendar_day_ends AS
         SELECT calendar_id, local_date, to_timestamp(ends_epoch) AS ends_at FROM calendar_day_ends_raw
         """
     )

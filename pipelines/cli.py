@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
+from metrics.calendar import local_to_utc
 from pipelines.config import ConfigError, load_config
 from pipelines.profiles import ProfileError, load_profile, named_profile
 from pipelines.warehouse import DEFAULT_DB, LockTimeout, connect, snapshot_path, writer_lock
@@ -81,13 +83,16 @@ def run_ingest(args: argparse.Namespace) -> int:
         profile = named_profile(args.source)
     elif args.profile:
         profile = load_profile(args.profile)
-    with writer_lock(args.db), connect(args.db) as con:
-        results = []
-        bar = tqdm(args.paths, unit="file", disable=None, file=sys.stderr)
-        for path in bar:
-            results += ingest_files(
-                con, [path], config, profile, args.kind, args.sheet, progress=bar.set_description
-            )
+    # Three steps a file (read, validate, load): a bar that moves on large files too.
+    bar = tqdm(total=3 * len(args.paths), unit="step", disable=None, file=sys.stderr)
+    with writer_lock(args.db), connect(args.db) as con, bar:
+
+        def advance(message: str) -> None:
+            bar.set_description(message)
+            bar.update(1)
+
+        results = ingest_files(con, args.paths, config, profile, args.kind, args.sheet, advance)
+        bar.update(3 * len(args.paths) - bar.n)
     for result in results:
         print(result.summary())
     if any(result.status == "refused" for result in results):
@@ -97,12 +102,21 @@ def run_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_as_of(text: str | None) -> datetime:
-    """--as-of: ISO 8601; without an offset it is read as UTC. Default: now."""
+def parse_as_of(text: str | None, timezone: str = "UTC") -> datetime:
+    """--as-of: ISO 8601; without an offset it is local time in `timezone` (the default
+    calendar's, like a naive timestamp in an export). Default: now."""
     if not text:
         return datetime.now(UTC).replace(microsecond=0)
-    moment = datetime.fromisoformat(text)
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(
+            f"--as-of {text!r}: expected an ISO 8601 timestamp such as 2026-03-01T18:00:00+03:00"
+        ) from None
+    if moment.tzinfo is None:
+        wall = moment.replace(tzinfo=UTC).timestamp()
+        return datetime.fromtimestamp(float(local_to_utc(np.array([wall]), timezone)[0]), UTC)
+    return moment.astimezone(UTC)
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -110,7 +124,8 @@ def run_build(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     with writer_lock(args.db), connect(args.db) as con:
-        summary = build(con, args.db, config, parse_as_of(args.as_of), progress=_stderr)
+        as_of = parse_as_of(args.as_of, config.default_timezone)
+        summary = build(con, args.db, config, as_of, progress=_stderr)
     print(json.dumps(summary, indent=2, default=str))
     return 0
 

@@ -23,7 +23,7 @@ from metrics.sla import SlaPolicy
 
 DEFAULTS_PATH = Path(__file__).with_name("defaults.toml")
 LOCAL_CONFIG = Path("cspulse.toml")
-BASELINE_TIER = "standard"
+STANDARD_TIER = "standard"  # the SLA tier a tier without a table of its own falls back to
 
 _TABLE_KEYS: dict[str, set[str]] = {
     "sla": {
@@ -75,10 +75,6 @@ class Config:
     def default_timezone(self) -> str:
         """Naive timestamps are read, and months and usage days are cut, in this zone."""
         return self.calendars["default"].timezone
-
-    def policy(self, tier: str | None) -> SlaPolicy:
-        """The SLA of a tier; a tier with no table of its own uses the standard one."""
-        return self.sla.get((tier or "").strip().lower(), self.sla[BASELINE_TIER])
 
     def to_toml(self) -> str:
         """The configuration in force as TOML text (kept with every build)."""
@@ -176,7 +172,7 @@ def _policies(
     calendars: dict[str, CalendarSpec],
     source: str,
 ) -> dict[str, SlaPolicy]:
-    standard = {**builtin[BASELINE_TIER], **user.get(BASELINE_TIER, {})}
+    standard = {**builtin[STANDARD_TIER], **user.get(STANDARD_TIER, {})}
     policies = {}
     for tier in sorted(set(builtin) | set(user)):
         table = {**standard, **builtin.get(tier, {}), **user.get(tier, {})}

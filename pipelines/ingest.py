@@ -112,9 +112,14 @@ def ingest_file(
         return result
     say(f"validating {path.name} as {mapping.kind}")
     timezone = mapping.profile.timezone or config.default_timezone
-    statement = parse_statement(raw, mapping, timezone, list(mapping.profile.timestamp_formats))
-    con.execute(statement.text, statement.params)
-    _reject_duplicates(con, mapping)
+    try:
+        statement = parse_statement(raw, mapping, timezone, list(mapping.profile.timestamp_formats))
+        con.execute(statement.text, statement.params)
+        _reject_duplicates(con, mapping)
+    except (duckdb.Error, ValueError, KeyError) as error:
+        result.message = f"{path}: cannot be validated as {mapping.kind}: {error}"
+        _record_run(con, result, started)
+        return result
     say(f"loading {path.name}")
     con.execute("BEGIN TRANSACTION")
     try:
@@ -177,8 +182,9 @@ def _ensure_known_timezones(con: duckdb.DuckDBPyConnection) -> None:
 def _reject_duplicates(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
     """Exact copies: "duplicate of row N"; earlier rows of a key: "superseded by row N".
 
-    Checked only among valid rows. A cheap grouped count finds whether there is anything to
-    do; the window queries run on the few rows that share a key.
+    The file's last row of a key is its word on that key; its content is loaded from the first
+    row that has it (a later exact copy is a duplicate of that row). Checked only among valid
+    rows; a cheap grouped count finds whether there is anything to do at all.
     """
     columns = [_quoted(name) for name in mapping.present]
     keys = [_quoted(name) for name in schemas.key_columns(mapping.kind)] or columns
@@ -201,15 +207,17 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None
             FROM valid
         ), winners AS (
             SELECT *,
-                   max(row_number) FILTER (WHERE first_copy = row_number)
-                       OVER (PARTITION BY {key_list}) AS winner
+                   max(row_number) OVER (PARTITION BY {key_list}) AS last_row,
+                   first_value(first_copy) OVER (
+                       PARTITION BY {key_list} ORDER BY row_number DESC
+                   ) AS kept_row
             FROM copies
         )
         SELECT row_number,
                CASE WHEN first_copy < row_number THEN 'duplicate of row ' || first_copy
-                    ELSE 'superseded by row ' || winner END AS reason
+                    ELSE 'superseded by row ' || last_row END AS reason
         FROM winners
-        WHERE first_copy < row_number OR winner > row_number
+        WHERE row_number <> kept_row
         """
     )
     con.execute(

@@ -27,6 +27,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,9 @@ def _profile_from(document: dict[str, Any], path: Path) -> Profile:
         raise ProfileError(f"{path}: unknown keys {sorted(unknown)}")
     if not kinds:
         raise ProfileError(f"{path}: maps no kind; add a table such as [tickets]")
+    timezone = document.get("timezone")
+    if timezone is not None and timezone not in zoneinfo.available_timezones():
+        raise ProfileError(f"{path}: timezone {timezone!r} is not an IANA timezone")
     return Profile(
         name=str(document.get("name", path.stem)),
         kinds=kinds,

@@ -275,10 +275,13 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) ->
     width = len(headers)
     columns: list[list[str | None]] = [[] for _ in range(width)]
     rows = []
-    for position, record in enumerate(grid[1:], start=2):
-        values = [_cell_text(cell) for cell in list(record)[:width]]
-        if not any(values):
-            continue
+    records = (
+        values
+        for values in ([_cell_text(cell) for cell in list(record)[:width]] for record in grid[1:])
+        if any(values)
+    )
+    # Positions count records (empty rows are not records), as for CSV; the header is row 1.
+    for position, values in enumerate(records, start=2):
         values += [None] * (width - len(values))
         rows.append(position)
         for index, value in enumerate(values):

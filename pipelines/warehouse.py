@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,10 +17,14 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.config import ConfigError
 from pipelines.schemas import STAGING_TABLES, staging_ddl
 
 DEFAULT_DB = Path("data/warehouse.duckdb")
 LOCK_WAIT_S = float(os.environ.get("CSPULSE_LOCK_WAIT_S", "60"))
+# DuckDB's working memory for ingest and build; beyond it, it spills to `<db>.tmp/`. Millions of
+# tickets then fit a small machine; raise it where memory is plentiful.
+MEMORY_LIMIT = os.environ.get("CSPULSE_MEMORY_LIMIT", "2GB")
 
 RUN_TABLES_DDL = (
     """
@@ -74,11 +79,20 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db))
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # the CLI draws its own
+    con.execute(f"SET memory_limit = '{_memory_limit(MEMORY_LIMIT)}'")
     for table in STAGING_TABLES:
         con.execute(staging_ddl(table))
     for ddl in RUN_TABLES_DDL:
         con.execute(ddl)
     return con
+
+
+def _memory_limit(text: str) -> str:
+    """A DuckDB size such as '2GB' or '512MB' (validated: it is written into SQL)."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip(), re.IGNORECASE):
+        raise ConfigError(f"CSPULSE_MEMORY_LIMIT={text!r}: expected a size such as 2GB or 512MB")
+    return text.strip()
 
 
 class LockTimeout(RuntimeError):
@@ -129,9 +143,3 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, db: Path, tables: list[str]
         con.execute("DETACH snapshot")
     os.replace(temporary, target)
     return target
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    query = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
-    row = con.execute(query, [table]).fetchone()
-    return bool(row and row[0])

@@ -149,10 +149,10 @@ def test_manager_page_compares_with_the_team(sample_db: Path) -> None:
     app.switch_page("views/managers.py").run()
     assert not app.exception
     comparison = app.dataframe[0].value
-    assert list(comparison.columns) == ["Statistic", manager, "Team"]
+    assert list(comparison.columns) == ["Statistic", f"CS manager: {manager}", "Team"]
     tickets_row = comparison[comparison["Statistic"] == "Tickets"].iloc[0]
     mine = _mart(sample_db, f"SELECT count(*) FROM sla_tickets WHERE cs_manager = '{manager}'")
-    assert _number(tickets_row[manager]) == mine
+    assert _number(tickets_row[f"CS manager: {manager}"]) == mine
     assert _number(tickets_row["Team"]) == _mart(sample_db, "SELECT count(*) FROM sla_tickets")
 
 

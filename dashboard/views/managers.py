@@ -32,6 +32,13 @@ st.query_params["manager"] = manager
 with st.spinner(t("loading")):
     mine = queries.manager_ticket_stats(version, filters, manager)
     team = queries.ticket_stats(version, filters)
+    # compliance from the monthly mart, as every other page counts it
+    mine |= {
+        k: v
+        for k, v in queries.compliance_totals(version, filters, "manager", manager).items()
+        if k.endswith("_pct")
+    }
+    team |= {k: v for k, v in queries.compliance_totals(version, filters).items() if k.endswith("_pct")}
     portfolio = queries.manager_portfolio(version, filters, manager)
     queue = queries.manager_at_risk_queue(version, filters, manager)
 
@@ -46,14 +53,15 @@ rows: list[tuple[str, str, Callable[[Any, str], str]]] = [
     ("csat", "csat", lambda v, lang: i18n.number(v, lang, 2)),
     ("tickets", "tickets", i18n.number),
 ]
+manager_column = f"{t('manager')}: {manager}"  # never the same as the other two headers
 comparison = pd.DataFrame(
     {
         t("statistic"): [t(label) for label, _, _ in rows],
-        manager: [fmt(mine[key], lang) for _, key, fmt in rows],
+        manager_column: [fmt(mine[key], lang) for _, key, fmt in rows],
         t("team"): [fmt(team[key], lang) for _, key, fmt in rows],
     }
 )
-st.dataframe(comparison, hide_index=True)
+components.table(comparison, f"manager_vs_team_{manager}")
 st.caption(t("compliance_rule"))
 
 st.subheader(t("portfolio"))

@@ -14,6 +14,7 @@ st.caption(t("overview_caption"))
 
 with st.spinner(t("loading")):
     stats = queries.ticket_stats(version, filters)
+    totals = queries.compliance_totals(version, filters)
     monthly = queries.compliance_by_month(version, filters)
     speed = queries.ticket_stats_by_month(version, filters)
 
@@ -21,17 +22,17 @@ if not stats["tickets"]:
     st.info(t("no_data"))
     st.stop()
 
-judged_response = int(stats["response_met"] + stats["response_breached"])
-judged_resolution = int(stats["met"] + stats["breached"] + stats["open_breached"])
+judged_response = int(totals["response_met"] + totals["response_breached"])
+judged_resolution = int(totals["met"] + totals["breached"] + totals["open_breached"])
 row = st.columns(4)
 components.kpi(row[0], t("tickets"), i18n.number(stats["tickets"], lang))
 components.kpi(
     row[1],
     t("response_sla"),
-    i18n.percent(stats["response_pct"], lang),
+    i18n.percent(totals["response_pct"], lang),
     t(
         "of_judged",
-        met=i18n.number(stats["response_met"], lang),
+        met=i18n.number(totals["response_met"], lang),
         judged=i18n.number(judged_response, lang),
     )
     + ". "
@@ -40,8 +41,8 @@ components.kpi(
 components.kpi(
     row[2],
     t("resolution_sla"),
-    i18n.percent(stats["resolution_pct"], lang),
-    t("of_judged", met=i18n.number(stats["met"], lang), judged=i18n.number(judged_resolution, lang))
+    i18n.percent(totals["resolution_pct"], lang),
+    t("of_judged", met=i18n.number(totals["met"], lang), judged=i18n.number(judged_resolution, lang))
     + ". "
     + t("compliance_rule"),
 )
@@ -97,6 +98,34 @@ with right:
         t("business_hours_axis"),
         key="overview_speed",
     )
+
+monthly_table = speed.assign(
+    response_pct=(speed["response_pct"] * 100).round(1),
+    resolution_pct=(speed["resolution_pct"] * 100).round(1),
+    median_response_h=(speed["median_response_min"] / 60).round(2),
+    median_resolution_h=(speed["median_resolution_min"] / 60).round(2),
+    p90_resolution_h=(speed["p90_resolution_min"] / 60).round(2),
+    reopen_pct=(speed["reopen_rate"] * 100).round(1),
+    reassignment_pct=(speed["reassignment_rate"] * 100).round(1),
+    csat=speed["csat"].round(2),
+)[
+    [
+        "month",
+        "tickets",
+        "response_pct",
+        "resolution_pct",
+        "median_response_h",
+        "median_resolution_h",
+        "p90_resolution_h",
+        "backlog",
+        "at_risk",
+        "open_breached",
+        "reopen_pct",
+        "reassignment_pct",
+        "csat",
+    ]
+].rename(columns={"at_risk": "at_risk_tickets", "open_breached": "open_breached_tickets"})
+components.table(monthly_table, "kpis_by_month")
 
 st.subheader(t("kpi_levels"))
 level = (

@@ -41,11 +41,11 @@ if by_group.empty:
     st.info(t("no_data"))
     st.stop()
 
-largest = by_group.groupby("group_name")["tickets"].sum().nlargest(8).index
+largest = queries.largest_groups(version, filters, dimension)
 drawn = by_group[by_group["group_name"].isin(largest)]
 st.subheader(t("compliance_by", dimension=t(dimension)))
 selection = components.grouped_lines(drawn, clock, t("compliance_pct"), key=f"sla_chart_{dimension}_{clock}")
-if by_group["group_name"].nunique() > len(largest):
+if len(set(by_group["group_name"])) > len(largest):
     st.caption(t("top_groups"))
 
 # From the chart to the tickets behind it: a clicked point, or the pickers below.

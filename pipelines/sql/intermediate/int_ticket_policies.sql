@@ -18,7 +18,7 @@ resolution_targets as (select * from policy_resolution_targets),
 tickets_joined_to_accounts as (
     select
         tickets.*,
-        coalesce(accounts.tier, 'standard') as tier,
+        coalesce(accounts.tier, getvariable('standard_tier')) as tier,
         accounts.cs_manager,
         coalesce(accounts.is_placeholder, true) as is_placeholder_account,
         accounts.calendar_name as account_calendar,
@@ -31,7 +31,7 @@ tickets_joined_to_policies as (
     select
         tickets.*,
         -- a tier with no [sla.TIER] table of its own is judged by the standard one
-        coalesce(policy_tiers.tier, 'standard') as policy_tier,
+        coalesce(policy_tiers.tier, getvariable('standard_tier')) as policy_tier,
     from tickets_joined_to_accounts as tickets
     left join policy_tiers on policy_tiers.tier = tickets.tier
 ),

@@ -3,7 +3,7 @@
 select
     account_id,
     name as account_name,
-    coalesce(tier, 'standard') as tier,
+    coalesce(tier, getvariable('standard_tier')) as tier,
     cs_manager,
     sales_owner,
     paid_seats,
