@@ -491,3 +491,55 @@ def test_cli_unknown_kind_option(tmp_path: Path, capsys: pytest.CaptureFixture[s
     good = write(tmp_path / "accounts.csv", ACCOUNTS_HEADER + "B1,Ok,standard,1,1,1\n")
     assert run_cli("ingest", good, "--db", tmp_path / "w.duckdb", "--kind", "contracts") == 2
     assert "unknown kind 'contracts'" in capsys.readouterr().out
+
+
+def test_the_files_last_row_of_a_key_wins_even_when_it_repeats_an_earlier_one(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    path = write(
+        tmp_path / "accounts.csv",
+        ACCOUNTS_HEADER
+        + "B1,Alpha,standard,1,1,1\n"  # row 2: the content the file ends with, first seen here
+        + "B1,Beta,standard,2,2,2\n"  # row 3: superseded by row 4
+        + "B1,Alpha,standard,1,1,1\n",  # row 4: the last word, an exact copy of row 2
+    )
+    warehouse.ingest(path)
+    assert _rejects(warehouse) == [(3, None, "superseded by row 4"), (4, None, "duplicate of row 2")]
+    assert warehouse.rows("SELECT name FROM accounts") == [("Alpha",)]
+
+
+def test_a_profile_with_an_unknown_timezone_is_refused(tmp_path: Path) -> None:
+    from pipelines.profiles import ProfileError, load_profile
+
+    profile = write(
+        tmp_path / "bad.toml", 'timezone = "Mars/Olympus"\n[tickets]\ncolumns = { ticket_id = "id" }\n'
+    )
+    with pytest.raises(ProfileError, match="Mars/Olympus"):
+        load_profile(profile)
+
+
+def test_a_file_that_cannot_be_validated_is_refused_and_the_others_still_load(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    from pipelines.profiles import load_profile
+
+    profile = load_profile(
+        write(
+            tmp_path / "odd.toml",
+            'name = "odd"\ntimestamp_formats = ["%Q%Q"]\n[accounts]\n'
+            'columns = { account_id = "id", name = "name", tier = "tier", paid_seats = "seats", '
+            'active_users = "users", mrr = "mrr" }\n[tickets]\n'
+            'columns = { ticket_id = "id", account_id = "acc", created_at = "at", channel = "ch", '
+            'task_type = "tt", status = "st" }\n',
+        )
+    )
+    tickets = write(
+        tmp_path / "tickets.csv", "id,acc,at,ch,tt,st\nT1,A1,2024-03-01 10:00,email,simple,open\n"
+    )
+    accounts = write(tmp_path / "accounts.csv", "id,name,tier,seats,users,mrr\nA1,One,standard,1,1,1\n")
+    refused, loaded = warehouse.ingest(tickets, accounts, profile=profile)
+    assert refused.status == "refused" and "cannot be validated as tickets" in refused.message
+    assert (loaded.status, loaded.rows_loaded) == ("loaded", 1)
+    assert warehouse.rows(
+        "SELECT rows_read, rows_loaded, rows_rejected FROM ingest_runs WHERE status = 'refused'"
+    ) == [(0, 0, 0)]

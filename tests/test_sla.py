@@ -283,3 +283,50 @@ def test_tickets_after_as_of_are_left_out_and_later_events_ignored(tmp_path: Pat
     assert row["first_response_at"] is None and row["resolved_at"] is None
     assert row["response_business_min"] == 30 and row["response_met"] is None
     assert row["sla_state"] == "open"
+
+
+def test_an_accounts_calendar_name_matches_in_any_case_and_unknown_ones_are_reported(
+    tmp_path: Path,
+) -> None:
+    config = """
+[calendars.night]
+timezone = "UTC"
+workdays = ["mon", "tue", "wed", "thu", "fri"]
+hours = ["00:00-06:00"]
+"""
+    store = make_warehouse(tmp_path, config)
+    accounts = write(
+        tmp_path / "accounts.csv",
+        "account_id,name,tier,paid_seats,active_users,mrr,calendar\n"
+        "N1,Night,standard,1,1,1,Night\nN2,Lost,standard,1,1,1,lunar\n",
+    )
+    tickets = write(
+        tmp_path / "tickets.csv",
+        "ticket_id,account_id,created_at,channel,task_type,status\n"
+        "X1,N1,2024-03-04T05:00:00Z,email,simple,open\nX2,N2,2024-03-04T05:00:00Z,email,simple,open\n",
+    )
+    store.ingest(accounts, tickets)
+    summary = store.build("2024-03-04T12:00:00+00:00")
+    rows = {row["ticket_id"]: row for row in store.dicts("SELECT * FROM sla_tickets")}
+    # "Night" is [calendars.night]: 05:00 -> 06:00 UTC is its last working hour
+    assert rows["X1"]["calendar"] == "night" and rows["X1"]["resolution_business_min"] == 60
+    # "lunar" is not configured: the tier's calendar (Moscow 09:00-18:00) judges, and it is named
+    assert rows["X2"]["calendar"] == "default"
+    assert summary["unknown_calendars"] == ["lunar"]
+    store.close()
+
+
+def test_a_naive_as_of_is_read_in_the_default_timezone(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    db = tmp_path / "w.duckdb"
+    tickets = write(
+        tmp_path / "tickets.csv",
+        "ticket_id,account_id,created_at,channel,task_type,status\nX1,A1,2024-03-04T09:00:00+03:00,email,simple,open\n",
+    )
+    assert run_cli("ingest", tickets, "--db", db) == 0
+    assert run_cli("build", "--db", db, "--as-of", "2024-03-04T10:00:00") == 0  # Moscow time
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT resolution_business_min FROM sla_tickets").fetchone() == (60.0,)
