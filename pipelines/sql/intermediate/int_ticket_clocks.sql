@@ -1,4 +1,4 @@
--- one row per judged ticket: its SLA clocks read off the calendar grid — working time to the
+-- one row per ticket created as of the build: its SLA clocks read off the calendar grid — working time to the
 -- response and the resolution, paused working time, targets and the instants they fall due
 -- materialized: temp
 with
@@ -11,7 +11,7 @@ day_ends as (select * from calendar_day_ends),
 
 pause_totals as (
     select
-        pauses.ticket_id,
+        pauses.ticket_key,
         sum(worked_at(until_bucket, pauses.paused_until) - worked_at(from_bucket, pauses.paused_from))
             as paused_business_s,
     from pauses
@@ -21,7 +21,7 @@ pause_totals as (
     join buckets as until_bucket
         on until_bucket.calendar_id = pauses.calendar_id
         and until_bucket.bucket = grid_bucket(pauses.paused_until)
-    group by pauses.ticket_id
+    group by pauses.ticket_key
 ),
 
 clock_ends as (
@@ -34,7 +34,7 @@ clock_ends as (
         coalesce(day_ends.ends_at, tickets.due_at) as promised_at,
         coalesce(pause_totals.paused_business_s, 0) as paused_business_s,
     from tickets
-    left join pause_totals using (ticket_id)
+    left join pause_totals using (ticket_key)
     left join day_ends
         on day_ends.calendar_id = tickets.calendar_id and day_ends.local_date = tickets.due_date
 ),
@@ -84,19 +84,25 @@ targets_in_working_time as (
         worked_at_creation_s + resolution_target_min * 60 + paused_business_s
             as resolution_due_worked_s,
     from targets
+),
+
+due_dates as (
+    select
+        targets.*,
+        case when targets.response_target_min = 0 then targets.created_at
+             else instant_of_work(response_bucket, targets.response_due_worked_s) end
+            as response_due_at,
+        case when targets.resolution_due_worked_s = targets.worked_at_creation_s
+             then targets.created_at
+             else instant_of_work(resolution_bucket, targets.resolution_due_worked_s) end
+            as resolution_due_at,
+    from targets_in_working_time as targets
+    left join work_buckets as response_bucket
+        on response_bucket.calendar_id = targets.calendar_id
+        and response_bucket.ordinal = work_ordinal(targets.response_due_worked_s)
+    left join work_buckets as resolution_bucket
+        on resolution_bucket.calendar_id = targets.calendar_id
+        and resolution_bucket.ordinal = work_ordinal(targets.resolution_due_worked_s)
 )
 
-select
-    targets.*,
-    case when targets.response_target_min = 0 then targets.created_at
-         else instant_of_work(response_bucket, targets.response_due_worked_s) end as response_due_at,
-    case when targets.resolution_due_worked_s = targets.worked_at_creation_s then targets.created_at
-         else instant_of_work(resolution_bucket, targets.resolution_due_worked_s) end
-        as resolution_due_at,
-from targets_in_working_time as targets
-left join work_buckets as response_bucket
-    on response_bucket.calendar_id = targets.calendar_id
-    and response_bucket.ordinal = work_ordinal(targets.response_due_worked_s)
-left join work_buckets as resolution_bucket
-    on resolution_bucket.calendar_id = targets.calendar_id
-    and resolution_bucket.ordinal = work_ordinal(targets.resolution_due_worked_s)
+select * from due_dates

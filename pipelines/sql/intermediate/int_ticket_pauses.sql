@@ -3,11 +3,11 @@
 with
 
 status_changes as (select * from int_ticket_status_changes),
-resolutions as (select ticket_id, resolved_at, calendar_id from int_ticket_resolutions),
+resolutions as (select ticket_key, resolved_at, calendar_id from int_ticket_resolutions),
 
 paused_stretches as (
     select
-        status_changes.ticket_id,
+        status_changes.ticket_key,
         status_changes.changed_at as paused_from,
         -- a pause ends at the next status event, the resolution, or as-of
         least(
@@ -16,7 +16,7 @@ paused_stretches as (
         ) as paused_until,
         resolutions.calendar_id,
     from status_changes
-    join resolutions using (ticket_id)
+    join resolutions using (ticket_key)
     where status_changes.is_pause or (status_changes.is_resolved and status_changes.is_reopened_later)
 )
 

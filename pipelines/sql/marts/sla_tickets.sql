@@ -4,27 +4,33 @@ with
 
 tickets as (select * from int_ticket_clocks),
 descriptions as (
-    select ticket_id, status, priority, assignee, team, subject, csat from stg_tickets
+    select
+        ticket_key, ticket_id, account_id, channel, task_type, subtasks,
+        status, priority, assignee, team, subject, csat,
+    from stg_tickets
 ),
+account_policies as (select account_id, tier from int_account_policies),
+accounts as (select account_id, cs_manager, is_placeholder from stg_accounts),
+calendar_choices as (select choice_id, calendar_label from calendar_choices),
 
 tickets_timed as (
     select
-        tickets.ticket_id,
-        tickets.account_id,
-        tickets.cs_manager,
-        tickets.tier,
+        descriptions.ticket_id,
+        descriptions.account_id,
+        accounts.cs_manager,
+        account_policies.tier,
         tickets.policy_tier,
-        tickets.calendar_label as calendar,
-        tickets.channel,
-        tickets.task_type,
+        calendar_choices.calendar_label as calendar,
+        descriptions.channel,
+        descriptions.task_type,
         descriptions.status,
         descriptions.priority,
         descriptions.assignee,
         descriptions.team,
         descriptions.subject,
         descriptions.csat,
-        tickets.subtasks,
-        tickets.is_placeholder_account,
+        descriptions.subtasks,
+        accounts.is_placeholder as is_placeholder_account,
         tickets.at_risk_share,
         tickets.created_at,
         -- the month of creation in the default calendar's timezone, as the monthly mart counts it
@@ -46,7 +52,10 @@ tickets_timed as (
         (epoch(tickets.resolution_clock_end) - epoch(tickets.created_at)) / 60
             as resolution_calendar_min,
     from tickets
-    join descriptions using (ticket_id)
+    join descriptions using (ticket_key)
+    join account_policies using (account_id)
+    join accounts using (account_id)
+    join calendar_choices using (choice_id)
 ),
 
 tickets_judged as (

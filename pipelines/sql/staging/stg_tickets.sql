@@ -1,6 +1,8 @@
 -- one row per ticket created as of the build; what happened after as-of has not happened yet
 -- materialized: view
 select
+    -- the row's id in staging: an integer key for the build's joins (strings cost more)
+    rowid as ticket_key,
     ticket_id,
     account_id,
     created_at,

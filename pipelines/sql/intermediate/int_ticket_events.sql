@@ -1,0 +1,21 @@
+-- one row per status, assign or reply event of a ticket judged in this build, keyed by ticket_key
+-- materialized: temp
+with
+
+events as (select * from stg_ticket_events where kind in ('status', 'assign', 'reply')),
+tickets as (select ticket_key, ticket_id, created_at, policy_tier from int_ticket_policies),
+
+events_joined_to_tickets as (
+    select
+        tickets.ticket_key,
+        events.kind,
+        events.value,
+        events.position,
+        -- events before the ticket was created count from its creation
+        greatest(events.happened_at, tickets.created_at) as happened_at,
+        tickets.policy_tier,
+    from events
+    join tickets using (ticket_id)
+)
+
+select * from events_joined_to_tickets
