@@ -33,6 +33,7 @@ MODELS = (
     "intermediate/int_ticket_policies",
     "intermediate/int_ticket_events",
     "intermediate/int_ticket_status_changes",
+    "intermediate/int_ticket_event_summary",
     "intermediate/int_ticket_resolutions",
     "intermediate/int_ticket_pauses",
     "intermediate/int_ticket_clocks",
@@ -51,10 +52,11 @@ Progress = Callable[[str], None]
 def model_sql(model: str) -> tuple[str, str]:
     """(SQL text, materialisation) of a model file."""
     text = (SQL_DIR / f"{model}.sql").read_text(encoding="utf-8")
-    materialized = "table"
-    for line in text.splitlines()[:3]:
-        if line.startswith("-- materialized:"):
-            materialized = line.split(":", 1)[1].strip()
+    header = [line for line in text.splitlines() if line.startswith("--")]
+    declared = [line.split(":", 1)[1].strip() for line in header if line.startswith("-- materialized:")]
+    if len(declared) != 1 or declared[0] not in MATERIALIZATIONS:
+        raise ValueError(f"{model}.sql must say how it is kept: '-- materialized: view|temp|table'")
+    materialized = declared[0]
     return text, materialized
 
 
@@ -373,19 +375,18 @@ def _create_grid_tables(con: duckdb.DuckDBPyConnection, clock: BusinessClock) ->
 
 def _deadlines_past_grid(con: duckdb.DuckDBPyConnection, clock: BusinessClock) -> bool:
     """Whether some deadline needs working time beyond the grid's last working bucket (also
-    when a calendar that does work sometime has no working time in the grid at all)."""
+    when a calendar that does work sometime has no working time in the grid at all): such a
+    deadline came out null although its target is set."""
     if clock.last.year >= clock.first.year + 200:
         return False
     rows = con.execute(
         """
-        SELECT calendar_id,
-               max(work_ordinal(greatest(response_due_worked_s, resolution_due_worked_s)))
-        FROM int_ticket_clocks GROUP BY calendar_id
+        SELECT calendar_choices.calendar_id, 1
+        FROM sla_tickets
+        JOIN calendar_choices ON calendar_choices.calendar_label = sla_tickets.calendar
+        WHERE (response_due_at IS NULL AND response_target_min IS NOT NULL)
+           OR (resolution_due_at IS NULL AND resolution_target_min IS NOT NULL)
+        GROUP BY ALL
         """
     ).fetchall()
-    return any(
-        needed is not None
-        and needed >= int(clock.work_count[calendar_id])
-        and can_ever_work(clock.specs[calendar_id])
-        for calendar_id, needed in rows
-    )
+    return any(can_ever_work(clock.specs[calendar_id]) for calendar_id, _ in rows)

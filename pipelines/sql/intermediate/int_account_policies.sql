@@ -14,6 +14,8 @@ accounts_joined_to_policies as (
         coalesce(policy_tiers.tier, getvariable('standard_tier')) as policy_tier,
         accounts.calendar_name,
         accounts.timezone,
+        accounts.cs_manager,
+        accounts.is_placeholder,
     from accounts
     left join policy_tiers on policy_tiers.tier = accounts.tier
 ),
@@ -23,8 +25,10 @@ accounts_with_calendars as (
         accounts.account_id,
         accounts.tier,
         accounts.policy_tier,
-        calendar_choices.choice_id,
+        accounts.cs_manager,
+        accounts.is_placeholder,
         calendar_choices.calendar_id,
+        calendar_choices.calendar_label,
         calendar_choices.at_risk_share,
     from accounts_joined_to_policies as accounts
     left join calendar_choices

@@ -1,6 +1,6 @@
 -- one row per ticket created as of the build: its SLA clocks read off the calendar grid — working time to the
 -- response and the resolution, paused working time, targets and the instants they fall due
--- materialized: temp
+-- materialized: view
 with
 
 tickets as (select * from int_ticket_resolutions),

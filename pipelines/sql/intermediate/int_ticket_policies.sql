@@ -1,14 +1,10 @@
 -- one row per ticket created as of the build: the policy and calendar that judge it, its targets.
--- Narrow on purpose (millions of rows): descriptive columns join back in the mart.
--- materialized: temp
+-- A view: the whole clock chain down to the mart runs as one pipeline over the tickets, without
+-- writing millions of rows in between; each step reads only the columns it needs.
+-- materialized: view
 with
 
-tickets as (
-    select
-        ticket_key, ticket_id, account_id, created_at, channel, task_type, subtasks,
-        first_response_at, resolved_at, closed_at, due_at, due_date, reopens, reassignments,
-    from stg_tickets
-),
+tickets as (select * from stg_tickets),
 account_policies as (select * from int_account_policies),
 response_targets as (select * from policy_response_targets),
 resolution_targets as (select * from policy_resolution_targets),
@@ -16,17 +12,14 @@ resolution_targets as (select * from policy_resolution_targets),
 tickets_joined_to_policies as (
     select
         tickets.*,
-        account_policies.policy_tier,
-        account_policies.choice_id,
-        account_policies.calendar_id,
-        account_policies.at_risk_share,
+        account_policies.* exclude (account_id),
     from tickets
     join account_policies using (account_id)
 ),
 
 tickets_with_targets as (
     select
-        tickets.* exclude (account_id, channel, task_type, subtasks),
+        tickets.*,
         response_targets.target_min as response_target_min,
         -- compound tasks are judged per subtask; null or 0 subtasks count as one
         resolution_targets.target_min

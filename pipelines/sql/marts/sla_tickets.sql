@@ -3,59 +3,44 @@
 with
 
 tickets as (select * from int_ticket_clocks),
-descriptions as (
-    select
-        ticket_key, ticket_id, account_id, channel, task_type, subtasks,
-        status, priority, assignee, team, subject, csat,
-    from stg_tickets
-),
-account_policies as (select account_id, tier from int_account_policies),
-accounts as (select account_id, cs_manager, is_placeholder from stg_accounts),
-calendar_choices as (select choice_id, calendar_label from calendar_choices),
 
 tickets_timed as (
     select
-        descriptions.ticket_id,
-        descriptions.account_id,
-        accounts.cs_manager,
-        account_policies.tier,
-        tickets.policy_tier,
-        calendar_choices.calendar_label as calendar,
-        descriptions.channel,
-        descriptions.task_type,
-        descriptions.status,
-        descriptions.priority,
-        descriptions.assignee,
-        descriptions.team,
-        descriptions.subject,
-        descriptions.csat,
-        descriptions.subtasks,
-        accounts.is_placeholder as is_placeholder_account,
-        tickets.at_risk_share,
-        tickets.created_at,
+        ticket_id,
+        account_id,
+        cs_manager,
+        tier,
+        policy_tier,
+        calendar_label as calendar,
+        channel,
+        task_type,
+        status,
+        priority,
+        assignee,
+        team,
+        subject,
+        csat,
+        subtasks,
+        is_placeholder as is_placeholder_account,
+        at_risk_share,
+        created_at,
         -- the month of creation in the default calendar's timezone, as the monthly mart counts it
-        cast(date_trunc('month', timezone(getvariable('default_timezone'), tickets.created_at)) as date)
-            as month,
-        tickets.first_response_at,
-        tickets.resolved_at,
-        tickets.reopens,
-        tickets.reassignments,
-        tickets.response_target_min,
-        tickets.resolution_target_min,
-        tickets.response_due_at,
-        tickets.resolution_due_at,
-        tickets.response_business_s / 60 as response_business_min,
-        (tickets.elapsed_business_s - tickets.paused_business_s) / 60 as resolution_business_min,
-        tickets.paused_business_s / 60 as paused_business_min,
+        cast(date_trunc('month', timezone(getvariable('default_timezone'), created_at)) as date) as month,
+        first_response_at,
+        resolved_at,
+        reopens,
+        reassignments,
+        response_target_min,
+        resolution_target_min,
+        response_due_at,
+        resolution_due_at,
+        response_business_s / 60 as response_business_min,
+        (elapsed_business_s - paused_business_s) / 60 as resolution_business_min,
+        paused_business_s / 60 as paused_business_min,
         -- wall-clock time beside the business time, up to the event or as-of
-        (epoch(tickets.response_clock_end) - epoch(tickets.created_at)) / 60 as response_calendar_min,
-        (epoch(tickets.resolution_clock_end) - epoch(tickets.created_at)) / 60
-            as resolution_calendar_min,
+        (epoch(response_clock_end) - epoch(created_at)) / 60 as response_calendar_min,
+        (epoch(resolution_clock_end) - epoch(created_at)) / 60 as resolution_calendar_min,
     from tickets
-    join descriptions using (ticket_key)
-    join account_policies using (account_id)
-    join accounts using (account_id)
-    join calendar_choices using (choice_id)
 ),
 
 tickets_judged as (
