@@ -66,6 +66,8 @@ def read_export(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = 
         raise FileRefused(f"{path}: the file is empty (0 bytes)")
     suffixes = [suffix.lower() for suffix in path.suffixes]
     con.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
+    # The raw table's rowid is the record's position in the file: keep the file's order.
+    con.execute("SET preserve_insertion_order = true")
     try:
         if suffixes[-1:] == [".parquet"]:
             return _read_parquet(con, path)

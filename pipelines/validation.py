@@ -97,9 +97,7 @@ def _number_text(value: str, decimal_comma: bool) -> str:
     return f"replace(replace(replace({value}, ' ', ''), chr(160), ''), ',', '.')"
 
 
-def _parsed(
-    spec: ColumnSpec, value: str, raw: RawTable, formats: list[str], sql: Statement
-) -> dict[str, str]:
+def _parsed(spec: ColumnSpec, value: str, raw: RawTable, sql: Statement) -> dict[str, str]:
     """Expressions for a column's typed value (and helpers), keyed by output name."""
     name = spec.name
     if spec.type == "text":
@@ -122,21 +120,39 @@ def _parsed(
     if spec.type == "date":
         day = f"coalesce(try_cast({value} AS DATE), CAST(try_cast({value} AS TIMESTAMP) AS DATE))"
         return {f"p_{name}": f"CASE WHEN isfinite({day}) THEN {day} END"}
-    # Timestamps, in whole seconds since the epoch (integer arithmetic: date_trunc on a
-    # TIMESTAMPTZ goes through ICU and costs several times more). An explicit offset is
-    # honoured; a naive time is local time in `timezone`. `naive_s_<name>` — the wall-clock
-    # reading as if it were UTC — is computed a layer earlier (see `_naive_seconds`).
-    out = {
-        f"has_offset_{name}": f"regexp_matches({value}, '{_OFFSET_PATTERN}')",
-        f"aware_s_{name}": _seconds_of(f"try_cast({value} AS TIMESTAMPTZ)"),
-        f"local_s_{name}": f"naive_s_{name}",
-    }
+    # Timestamps: `has_offset_`, `aware_s_` and `naive_s_<name>` come from earlier layers (see
+    # `_timestamp_layers`); here the wall-clock seconds of a date-only value move to its end.
+    out = {f"local_s_{name}": f"naive_s_{name}"}
     if spec.date_only:
         date_only = f"regexp_full_match({value}, '{_DATE_ONLY_PATTERN}')"
         out[f"date_only_{name}"] = date_only
         # a date alone means the end of that day
         out[f"local_s_{name}"] = f"naive_s_{name} + CASE WHEN {date_only} THEN 86400 ELSE 0 END"
     return out
+
+
+def _timestamp_layers(specs: list[ColumnSpec], formats: list[str], sql: Statement) -> list[list[str]]:
+    """Three select lists that turn timestamp texts into whole seconds since the epoch.
+
+    1. whether the text carries an offset; 2. the text read as an instant (with an offset) or
+    as a wall-clock time (without), each only where it applies; 3. both in whole seconds —
+    integer arithmetic, since date_trunc on a TIMESTAMPTZ goes through ICU and costs more.
+    """
+    names = [spec.name for spec in specs if spec.type == "timestamp"]
+    offsets = [f"regexp_matches(v_{name}, '{_OFFSET_PATTERN}') AS has_offset_{name}" for name in names]
+    readings = []
+    for name in names:
+        readings.append(
+            f"CASE WHEN has_offset_{name} THEN try_cast(v_{name} AS TIMESTAMPTZ) END AS aware_raw_{name}"
+        )
+        naive = _naive_timestamp(f"v_{name}", formats, sql)
+        readings.append(f"CASE WHEN NOT has_offset_{name} THEN {naive} END AS naive_raw_{name}")
+    seconds = [
+        f"{_seconds_of(f'{kind}_raw_{name}')} AS {kind}_s_{name}"
+        for name in names
+        for kind in ("aware", "naive")
+    ]
+    return [offsets, readings, seconds]
 
 
 def _seconds_of(timestamp: str) -> str:
@@ -148,8 +164,8 @@ def _seconds_of(timestamp: str) -> str:
     )
 
 
-def _naive_seconds(value: str, formats: list[str], sql: Statement) -> str:
-    """A timestamp text read as a wall-clock time (any offset ignored), in whole seconds."""
+def _naive_timestamp(value: str, formats: list[str], sql: Statement) -> str:
+    """A timestamp text read as a wall-clock time (a profile's formats first, then ISO 8601)."""
     naive = f"try_cast({value} AS TIMESTAMP)"
     if formats:
         naive = f"coalesce(try_strptime({value}, {sql.bind(formats)}), {naive})"
@@ -221,67 +237,50 @@ def parse_statement(
 ) -> Statement:
     """CREATE TEMP TABLE parsed_rows: row_number, typed canonical columns, reject_column/reason."""
     sql = Statement()
-    formats = list(formats or [])
     specs = [spec for spec in columns(mapping.kind) if spec.name in set(mapping.present)]
-    present = {spec.name for spec in specs}
     texts = [f"{raw.row_number_sql()} AS row_number"] + [
         f"{_source_text(raw, mapping, spec, sql)} AS v_{spec.name}" for spec in specs
     ]
-    naives = [
-        f"{_naive_seconds(f'v_{spec.name}', formats, sql)} AS naive_raw_{spec.name}"
+    layers = [texts, *_timestamp_layers(specs, list(formats or []), sql)]
+    layers.append([
+        f"{expression} AS {alias}"
         for spec in specs
-        if spec.type == "timestamp"
-    ]
-    truncated = [
-        f"{_seconds_of(f'naive_raw_{spec.name}')} AS naive_s_{spec.name}"
-        for spec in specs
-        if spec.type == "timestamp"
-    ]
-    helpers: list[str] = []
-    for spec in specs:
-        parsed = _parsed(spec, f"v_{spec.name}", raw, formats, sql)
-        helpers += [f"{expression} AS {alias}" for alias, expression in parsed.items()]
-    finals = ["true AS parsed"]
+        for alias, expression in _parsed(spec, f"v_{spec.name}", raw, sql).items()
+    ])  # fmt: skip
+    layers.append(_typed_timestamps(specs, timezone))
+    reasons = {spec.name: _reasons(spec, {s.name for s in specs}) for spec in specs}
+    checked = [name for name, found in reasons.items() if found]
+    layers.append(
+        [f"nullif(concat_ws('; ', {', '.join(reasons[name])}), '') AS r_{name}" for name in checked]
+    )
+    first_failing = " ".join(f"WHEN r_{name} IS NOT NULL THEN '{name}'" for name in checked)
+    outputs = ["row_number"] + [f"p_{spec.name} AS {_ident(spec.name)}" for spec in specs]
+    outputs += [spec.date_only for spec in specs if spec.date_only]
+    outputs.append(f"CASE {first_failing} END AS reject_column" if checked else "NULL AS reject_column")
+    joined = " ".join(f"r_{name}," for name in checked)
+    outputs.append(f"nullif(concat_ws('; ', {joined} NULL), '') AS reject_reason")
+    sql.text = f"CREATE OR REPLACE TEMP TABLE {PARSED_TABLE} AS\n{_layered_select(layers, outputs)}"
+    return sql
+
+
+def _typed_timestamps(specs: list[ColumnSpec], timezone: str) -> list[str]:
+    typed = ["true AS parsed"]
     for spec in specs:
         if spec.type == "timestamp":
-            finals.append(f"{_timestamp_final(spec, timezone)} AS p_{spec.name}")
+            typed.append(f"{_timestamp_final(spec, timezone)} AS p_{spec.name}")
         if spec.date_only:
-            finals.append(
+            typed.append(
                 f"CASE WHEN date_only_{spec.name} THEN try_cast(v_{spec.name} AS DATE) END "
                 f"AS {spec.date_only}"
             )
-    per_column = {spec.name: _reasons(spec, present) for spec in specs}
-    column_reasons = [
-        f"nullif(concat_ws('; ', {', '.join(reasons)}), '') AS r_{name}"
-        for name, reasons in per_column.items()
-        if reasons
-    ]
-    checked = [name for name, reasons in per_column.items() if reasons]
-    first_failing = " ".join(f"WHEN r_{name} IS NOT NULL THEN '{name}'" for name in checked)
-    reason = (
-        f"nullif(concat_ws('; ', {', '.join(f'r_{name}' for name in checked)}), '')" if checked else "NULL"
-    )
-    outputs = [f"p_{spec.name} AS {_ident(spec.name)}" for spec in specs]
-    outputs += [spec.date_only for spec in specs if spec.date_only]
-    sql_text = f"""
-        CREATE OR REPLACE TEMP TABLE {PARSED_TABLE} AS
-        WITH source_texts AS (
-            SELECT {", ".join(texts)} FROM {RAW_TABLE}
-        ), naive_raw AS (
-            SELECT *{"".join(", " + n for n in naives)} FROM source_texts
-        ), naive AS (
-            SELECT *{"".join(", " + t for t in truncated)} FROM naive_raw
-        ), helpers AS (
-            SELECT *, {", ".join(helpers)} FROM naive
-        ), typed AS (
-            SELECT *, {", ".join(finals)} FROM helpers
-        ), reasons AS (
-            SELECT *{", " + ", ".join(column_reasons) if column_reasons else ""} FROM typed
-        )
-        SELECT row_number, {", ".join(outputs)},
-               {f"CASE {first_failing} END" if checked else "CAST(NULL AS VARCHAR)"} AS reject_column,
-               {reason} AS reject_reason
-        FROM reasons
-    """
-    sql.text = sql_text
-    return sql
+    return typed
+
+
+def _layered_select(layers: list[list[str]], outputs: list[str]) -> str:
+    """WITH layer_0 AS (SELECT … FROM raw_rows), layer_1 AS (SELECT *, … FROM layer_0), …
+    SELECT outputs FROM the last layer: each layer may use the columns of the ones before."""
+    ctes = [f"layer_0 AS (SELECT {', '.join(layers[0])} FROM {RAW_TABLE})"]
+    for number, select in enumerate(layers[1:], start=1):
+        extra = "".join(f", {item}" for item in select)
+        ctes.append(f"layer_{number} AS (SELECT *{extra} FROM layer_{number - 1})")
+    return f"WITH {', '.join(ctes)}\nSELECT {', '.join(outputs)} FROM layer_{len(layers) - 1}"
