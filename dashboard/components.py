@@ -45,7 +45,7 @@ _URL_KEYS = {"lang", "from", "to", *_LIST_FILTERS}
 NO_MANAGER_IN_URL = "__none__"  # "no manager" in the address bar (a repeated key per value)
 
 
-def _from_url() -> None:
+def seed_from_url() -> None:
     """On a session's first run, seed the widgets from the address bar."""
     if st.session_state.get("_filters_seeded"):
         return
@@ -104,7 +104,7 @@ def _period(months: list[date]) -> tuple[date | None, date | None]:
 
 def sidebar(version: float | None) -> queries.Filters:
     """The language switch and the global filters; returns the filters in force."""
-    _from_url()
+    seed_from_url()
     st.sidebar.selectbox(
         i18n.t("language", language()),
         list(i18n.LANGUAGES),
