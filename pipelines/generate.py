@@ -52,6 +52,7 @@ from metrics.calendar import (
     utc_to_local,
     working_dates,
 )
+from pipelines import schemas
 
 EXPORT_TZ = "Europe/Moscow"  # every timestamp is written in this zone, with its offset
 DEFAULT_END = datetime(2026, 10, 30, 18, 0, tzinfo=ZoneInfo(EXPORT_TZ))
@@ -72,51 +73,8 @@ FILES = {
     "usage_daily": "usage_daily.csv.gz",
     "usage_events": "usage_events.csv.gz",
 }
-COLUMNS = {
-    "accounts": (
-        "account_id",
-        "name",
-        "tier",
-        "paid_seats",
-        "active_users",
-        "mrr",
-        "cs_manager",
-        "sales_owner",
-        "implementation_type",
-        "implementation_hours",
-        "custom_enhancements",
-        "timezone",
-        "calendar",
-        "contract_start",
-        "renewal_date",
-        "churned_at",
-        "support_price",
-    ),
-    "account_modules": ("account_id", "module", "paid", "since"),
-    "tickets": (
-        "ticket_id",
-        "account_id",
-        "created_at",
-        "channel",
-        "task_type",
-        "status",
-        "assignee",
-        "team",
-        "priority",
-        "first_response_at",
-        "resolved_at",
-        "closed_at",
-        "due_at",
-        "subtasks",
-        "reassignments",
-        "reopens",
-        "csat",
-        "subject",
-    ),
-    "ticket_events": ("ticket_id", "at", "kind", "value", "actor"),
-    "usage_daily": ("date", "account_id", "module", "active_users", "events"),
-    "usage_events": ("account_id", "user_id", "module", "at"),
-}
+# Exactly the canonical columns, in schema order: the pandera models are the column truth.
+COLUMNS = {kind: tuple(schemas.column_names(kind)) for kind in FILES}
 
 # --- vocabularies ------------------------------------------------------------------------------
 
