@@ -13,7 +13,7 @@ from dashboard import components
 
 # Not "pages/": Streamlit would also discover that folder as a legacy multipage app, and a
 # deep link opened before the router ever ran would bypass it.
-PAGES = Path(__file__).parent / "views"
+PAGES = Path(__file__).resolve().parent / "views"
 
 st.set_page_config(page_title="CS Pulse", page_icon=":material/monitor_heart:", layout="wide")
 version = components.snapshot_or_stop()

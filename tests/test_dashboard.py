@@ -165,3 +165,16 @@ def test_data_page_lists_the_runs_and_the_config(sample_db: Path) -> None:
     assert len(runs) == _mart(sample_db, "SELECT count(*) FROM ingest_runs")
     assert "[sla.standard" in app.code[0].value
     assert cli.SAMPLES_DIR.exists()
+
+
+def test_every_page_copes_with_a_warehouse_without_tickets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "empty.duckdb"
+    assert run_cli("build", "--db", db, "--as-of", "2026-01-01T00:00:00+00:00") == 0
+    monkeypatch.setenv("CSPULSE_DB", str(db))
+    app = _app()
+    app.run()
+    for page in PAGES:
+        app.switch_page(f"views/{page}.py").run()
+        assert not app.exception, (page, [e.value for e in app.exception])
