@@ -224,6 +224,32 @@ def line_chart(
     st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
 
 
+def compliance_lines(frame: pd.DataFrame, key: str) -> None:
+    """Response and resolution compliance by month, in percent."""
+    line_chart(
+        frame,
+        {"response_pct": t("response_sla"), "resolution_pct": t("resolution_sla")},
+        t("compliance_pct"),
+        percent=True,
+        key=key,
+    )
+
+
+def choice(
+    container: Any,
+    label: str,
+    options: list[str],
+    default: str,
+    key: str,
+    format_func: Any = None,
+) -> str:
+    """A segmented control that always has a value (a click on the chosen segment clears it)."""
+    picked = container.segmented_control(
+        label, options, format_func=format_func or t, default=default, key=key
+    )
+    return str(picked or default)
+
+
 def grouped_lines(frame: pd.DataFrame, value: str, y_title: str, key: str) -> Any:
     """Compliance per group over months; returns the selection so a click can drill down."""
     figure = go.Figure()

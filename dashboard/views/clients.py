@@ -51,13 +51,7 @@ third.metric(t("at_risk"), i18n.number(account["at_risk_tickets"], lang))
 fourth.metric(t("open_breached"), i18n.number(account["open_breached_tickets"], lang))
 
 st.subheader(t("sla_trend"))
-components.line_chart(
-    trend,
-    {"response_pct": t("response_sla"), "resolution_pct": t("resolution_sla")},
-    t("compliance_pct"),
-    percent=True,
-    key="client_trend",
-)
+components.compliance_lines(trend, key="client_trend")
 components.state_bar(totals)
 st.caption(t("compliance_rule"))
 

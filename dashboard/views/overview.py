@@ -75,13 +75,7 @@ st.caption(t("compliance_rule"))
 st.subheader(t("by_month"))
 left, right = st.columns(2)
 with left:
-    components.line_chart(
-        monthly,
-        {"response_pct": t("response_sla"), "resolution_pct": t("resolution_sla")},
-        t("compliance_pct"),
-        percent=True,
-        key="overview_compliance",
-    )
+    components.compliance_lines(monthly, key="overview_compliance")
 with right:
     hours = speed.assign(
         median_response_h=speed["median_response_min"] / 60,
@@ -128,16 +122,7 @@ monthly_table = speed.assign(
 components.table(monthly_table, "kpis_by_month")
 
 st.subheader(t("kpi_levels"))
-level = (
-    st.segmented_control(
-        t("level"),
-        list(queries.LEVELS),
-        format_func=t,
-        default="level_manager",
-        key="overview_level",
-    )
-    or "level_department"
-)
+level = components.choice(st, t("level"), list(queries.LEVELS), "level_manager", "overview_level")
 by_level = queries.kpis_by_level(version, filters, level)
 shown = by_level.assign(
     response_pct=(by_level["response_pct"] * 100).round(1),

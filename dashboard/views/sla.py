@@ -14,25 +14,14 @@ st.title(t("page_sla"))
 st.caption(t("sla_caption") + " " + t("compliance_rule"))
 
 left, right = st.columns([2, 1])
-dimension = (
-    left.segmented_control(
-        t("dimension"),
-        list(queries.DIMENSIONS),
-        format_func=t,
-        default="dim_manager",
-        key="sla_dimension",
-    )
-    or "dim_manager"
-)
-clock = (
-    right.segmented_control(
-        t("clock_choice"),
-        ["resolution_pct", "response_pct"],
-        format_func=lambda c: t("resolution") if c == "resolution_pct" else t("response"),
-        default="resolution_pct",
-        key="sla_clock",
-    )
-    or "resolution_pct"
+dimension = components.choice(left, t("dimension"), list(queries.DIMENSIONS), "dim_manager", "sla_dimension")
+clock = components.choice(
+    right,
+    t("clock_choice"),
+    ["resolution_pct", "response_pct"],
+    "resolution_pct",
+    "sla_clock",
+    format_func=lambda c: t("resolution") if c == "resolution_pct" else t("response"),
 )
 
 with st.spinner(t("loading")):
