@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -300,4 +300,4 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-__all__ = ["UTC", "bench", "peak_memory", "peer_business_minutes", "scan_floor"]
+__all__ = ["bench", "peak_memory", "peer_business_minutes", "scan_floor"]

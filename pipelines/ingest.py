@@ -317,7 +317,8 @@ def _upsert(
     scope = ", ".join(_quoted(column) for column in group)
     stored = _count_rows(con, f"SELECT 1 FROM {table} SEMI JOIN incoming USING ({scope})") if group else 0
     source = "incoming"
-    absent = [name for name in _columns_of(con, table) if name not in _columns_of(con, "incoming")]
+    brought = set(_columns_of(con, "incoming"))
+    absent = [name for name in _columns_of(con, table) if name not in brought]
     if stored and absent and keys:
         on = " AND ".join(f"{table}.{_quoted(key)} = incoming.{_quoted(key)}" for key in keys)
         carried = ", ".join(f"{table}.{_quoted(name)}" for name in absent)

@@ -43,10 +43,7 @@ class RawTable:
 
     headers: list[str]  # source column names, de-duplicated, in file order
     row_column: str | None  # a column holding each row's position, else it is rowid + 2
-    decimal_comma: bool = False
-    format: str = "csv"
-    encoding: str = "utf-8"
-    delimiter: str = ","
+    decimal_comma: bool = False  # a ;-separated file: "1 000,50" is a number
     malformed: list[tuple[int, str, list[str]]] = field(default_factory=list)
 
     def row_number_sql(self, table: str = RAW_TABLE) -> str:
@@ -174,10 +171,10 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
         if encoding != "utf-8":
             readable = _transcode_to_utf8(path, encoding)
             _duckdb_csv(con, readable, headers, delimiter)
-        raw = RawTable(headers, None, delimiter == ";", "csv", encoding, delimiter)
+        raw = RawTable(headers, None, delimiter == ";")
     except duckdb.InvalidInputException:
         # A row the strict reader refuses: read it all with Python's csv module instead.
-        raw = _python_csv(con, readable, headers, delimiter, encoding)
+        raw = _python_csv(con, readable, headers, delimiter)  # readable is UTF-8 by now
     finally:
         if readable != path:
             readable.unlink(missing_ok=True)
@@ -198,9 +195,7 @@ def _duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, headers: list[str], 
     )
 
 
-def _python_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, headers: list[str], delimiter: str, encoding: str
-) -> RawTable:
+def _python_csv(con: duckdb.DuckDBPyConnection, path: Path, headers: list[str], delimiter: str) -> RawTable:
     width = len(headers)
     columns: list[list[str | None]] = [[] for _ in range(width)]
     rows: list[int] = []
@@ -217,7 +212,7 @@ def _python_csv(
             for index, value in enumerate(record):
                 columns[index].append(value)
     _load_arrow(con, headers, columns, rows)
-    raw = RawTable(headers, "__row", delimiter == ";", "csv", encoding, delimiter)
+    raw = RawTable(headers, "__row", delimiter == ";")
     raw.malformed = malformed
     return raw
 
@@ -253,7 +248,7 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
         "FROM read_parquet(?, file_row_number = true)",
         [str(path)],
     )
-    return RawTable(headers, "__row", False, "parquet")
+    return RawTable(headers, "__row")
 
 
 def _quote(identifier: str) -> str:
@@ -289,7 +284,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) ->
         for index, value in enumerate(values):
             columns[index].append(value)
     _load_arrow(con, headers, columns, rows)
-    return RawTable(headers, "__row", False, "xlsx")
+    return RawTable(headers, "__row")
 
 
 def _cell_text(cell: object) -> str | None:
