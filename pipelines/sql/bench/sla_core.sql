@@ -1,0 +1,60 @@
+-- The peer's work, done the engine's way: for every ticket, the working time from creation to
+-- the response and to the resolution (or as-of), and the instants its response and resolution
+-- targets fall due — four clocks read off the calendar grid (macros.sql), nothing else.
+-- Runs on the build's connection, after the build (it reads int_ticket_policies and the grid).
+with
+
+tickets as (
+    select
+        calendar_id,
+        created_at,
+        coalesce(first_response_at, resolved_at, getvariable('as_of')) as answered_at,
+        coalesce(resolved_at, getvariable('as_of')) as settled_at,
+        response_target_min,
+        policy_resolution_target_min as resolution_target_min,
+    from int_ticket_policies
+),
+
+elapsed as (
+    select
+        tickets.*,
+        worked_at(created_bucket, tickets.created_at) as worked_at_creation_s,
+        worked_at(answered_bucket, tickets.answered_at)
+            - worked_at(created_bucket, tickets.created_at) as response_business_s,
+        worked_at(settled_bucket, tickets.settled_at)
+            - worked_at(created_bucket, tickets.created_at) as resolution_business_s,
+    from tickets
+    join calendar_buckets as created_bucket
+        on created_bucket.calendar_id = tickets.calendar_id
+        and created_bucket.bucket = grid_bucket(tickets.created_at)
+    join calendar_buckets as answered_bucket
+        on answered_bucket.calendar_id = tickets.calendar_id
+        and answered_bucket.bucket = grid_bucket(tickets.answered_at)
+    join calendar_buckets as settled_bucket
+        on settled_bucket.calendar_id = tickets.calendar_id
+        and settled_bucket.bucket = grid_bucket(tickets.settled_at)
+),
+
+due as (
+    select
+        elapsed.response_business_s,
+        elapsed.resolution_business_s,
+        instant_of_work(response_bucket, worked_at_creation_s + response_target_min * 60) as response_due_at,
+        instant_of_work(resolution_bucket, worked_at_creation_s + resolution_target_min * 60)
+            as resolution_due_at,
+    from elapsed
+    left join calendar_work_buckets as response_bucket
+        on response_bucket.calendar_id = elapsed.calendar_id
+        and response_bucket.ordinal = work_ordinal(worked_at_creation_s + response_target_min * 60)
+    left join calendar_work_buckets as resolution_bucket
+        on resolution_bucket.calendar_id = elapsed.calendar_id
+        and resolution_bucket.ordinal = work_ordinal(worked_at_creation_s + resolution_target_min * 60)
+)
+
+select
+    count(*) as tickets,
+    sum(response_business_s) as response_business_s,
+    sum(resolution_business_s) as resolution_business_s,
+    count(response_due_at) as response_due,
+    count(resolution_due_at) as resolution_due,
+from due
