@@ -16,7 +16,14 @@ from tqdm import tqdm
 from metrics.calendar import local_to_utc
 from pipelines.config import ConfigError, load_config
 from pipelines.profiles import ProfileError, load_profile, named_profile
-from pipelines.warehouse import DEFAULT_DB, LockTimeout, connect, snapshot_path, writer_lock
+from pipelines.warehouse import (
+    DEFAULT_DB,
+    LockTimeout,
+    WarehouseUnavailable,
+    connect,
+    snapshot_path,
+    writer_lock,
+)
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
 
@@ -69,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(COMMANDS[args.command](args))
-    except (ConfigError, ProfileError, LockTimeout) as error:
+    except (ConfigError, ProfileError, LockTimeout, WarehouseUnavailable) as error:
         print(f"cspulse: {error}", file=sys.stderr)
         return 2
 

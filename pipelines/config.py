@@ -172,6 +172,7 @@ def _policies(
     calendars: dict[str, CalendarSpec],
     source: str,
 ) -> dict[str, SlaPolicy]:
+    user = _tiers_by_name(user, source)
     standard = {**builtin[STANDARD_TIER], **user.get(STANDARD_TIER, {})}
     policies = {}
     for tier in sorted(set(builtin) | set(user)):
@@ -191,6 +192,17 @@ def _policies(
             at_risk_share=share,
         )
     return policies
+
+
+def _tiers_by_name(tables: dict[str, Any], source: str) -> dict[str, Any]:
+    """Tier tables keyed as accounts name tiers (trimmed, lower-cased): [sla.ISM] is ism's."""
+    named: dict[str, Any] = {}
+    for tier, table in tables.items():
+        name = tier.strip().lower()
+        if name in named:
+            raise ConfigError(f"{source}: [sla.{tier}] repeats another table's tier ({name!r})")
+        named[name] = table
+    return named
 
 
 def _targets(table: dict[str, Any], where: str) -> dict[str, float]:

@@ -454,8 +454,13 @@ def _load_ticket_log(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: C
         for name in ("account_id", "channel", "task_type", "team", "priority", "subject")
         if name in mapping.present
     ]
+    # A case belongs to the customer who opened it (rows copied in from a linked bug report may
+    # name another); its other attributes are the latest the log gives.
     latest = ", ".join(
-        f"arg_max({name}, row_number) FILTER (WHERE {name} IS NOT NULL) AS {name}" for name in attributes
+        f'arg_min({name}, ("at", row_number)) FILTER (WHERE {name} IS NOT NULL) AS {name}'
+        if name == "account_id"
+        else f"arg_max({name}, row_number) FILTER (WHERE {name} IS NOT NULL) AS {name}"
+        for name in attributes
     )
     _incoming(
         con,

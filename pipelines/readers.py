@@ -157,28 +157,31 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
     with _open_binary(path) as binary:
         sample = binary.read(SNIFF_BYTES)
     encoding = _sniff_encoding(sample)
-    headers, delimiter = _header(path, encoding)
-    readable = path
     try:
-        if encoding == "utf-8":
-            try:
-                _duckdb_csv(con, readable, headers, delimiter)
-            except duckdb.InvalidInputException as error:
-                if "unicode" not in str(error).lower():
-                    raise
-                encoding = "cp1251"
-                headers, delimiter = _header(path, encoding)
+        return _read_csv_as(con, path, encoding)
+    except UnicodeError:
         if encoding != "utf-8":
-            readable = _transcode_to_utf8(path, encoding)
+            raise
+        # Cyrillic first met past the sample: the file is cp1251 after all.
+        return _read_csv_as(con, path, "cp1251")
+
+
+def _read_csv_as(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> RawTable:
+    """Read a CSV of a known encoding; raise UnicodeError when it is not that encoding."""
+    headers, delimiter = _header(path, encoding)
+    readable = path if encoding == "utf-8" else _transcode_to_utf8(path, encoding)
+    try:
+        try:
             _duckdb_csv(con, readable, headers, delimiter)
-        raw = RawTable(headers, None, delimiter == ";")
-    except duckdb.InvalidInputException:
+            return RawTable(headers, None, delimiter == ";")
+        except duckdb.InvalidInputException as error:
+            if "unicode" in str(error).lower():
+                raise UnicodeError(_first_line(error)) from None
         # A row the strict reader refuses: read it all with Python's csv module instead.
-        raw = _python_csv(con, readable, headers, delimiter)  # readable is UTF-8 by now
+        return _python_csv(con, readable, headers, delimiter)  # readable is UTF-8 by now
     finally:
         if readable != path:
             readable.unlink(missing_ok=True)
-    return raw
 
 
 def _duckdb_csv(con: duckdb.DuckDBPyConnection, path: Path, headers: list[str], delimiter: str) -> None:
@@ -201,12 +204,13 @@ def _python_csv(con: duckdb.DuckDBPyConnection, path: Path, headers: list[str], 
     rows: list[int] = []
     malformed: list[tuple[int, str, list[str]]] = []
     with _open_binary(path) as binary:
-        reader = csv.reader(io.TextIOWrapper(binary, encoding="utf-8", newline=""), delimiter=delimiter)
-        next(reader)
-        for position, record in enumerate(_non_blank(reader), start=2):
-            if len(record) != width:
-                reason = f"expected {width} fields, found {len(record)}"
-                malformed.append((position, reason, record))
+        records = _csv_records(io.TextIOWrapper(binary, encoding="utf-8", newline=""), delimiter)
+        next(records)  # the header
+        for position, (record, problem) in enumerate(records, start=2):
+            if problem is None and len(record) != width:
+                problem = f"expected {width} fields, found {len(record)}"
+            if problem is not None:
+                malformed.append((position, problem, record))
                 continue
             rows.append(position)
             for index, value in enumerate(record):
@@ -217,8 +221,51 @@ def _python_csv(con: duckdb.DuckDBPyConnection, path: Path, headers: list[str], 
     return raw
 
 
-def _non_blank(reader: Iterator[list[str]]) -> Iterator[list[str]]:
-    return (record for record in reader if record and any(field.strip() for field in record))
+class _Lines:
+    """Lines of a text, able to give back those read since the last record ended."""
+
+    def __init__(self, text: io.TextIOBase) -> None:
+        self.source = iter(text)
+        self.pending: list[str] = []
+        self.since_record: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.pending.pop(0) if self.pending else next(self.source)
+        self.since_record.append(line)
+        return line
+
+    def record_ended(self) -> None:
+        self.since_record = []
+
+    def give_back_all_but_first(self) -> str:
+        """The first line of the record being read; the lines after it are read again."""
+        first, *rest = self.since_record
+        self.pending = rest + self.pending
+        self.since_record = []
+        return first
+
+
+def _csv_records(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[list[str], str | None]]:
+    """(record, problem) pairs; blank lines are skipped, as DuckDB skips them.
+
+    A quote that does not close where a field ends would make the csv module swallow the lines
+    after it into one field: that record's first line comes back as one malformed record, and
+    reading goes on from the next line, so the rows after it are still read and counted.
+    """
+    lines = _Lines(text)
+    while True:
+        try:
+            for record in csv.reader(lines, delimiter=delimiter, strict=True):
+                lines.record_ended()
+                if record:
+                    yield record, None
+            return
+        except csv.Error as error:
+            first = lines.give_back_all_but_first().rstrip("\r\n")
+            yield [first], f"a quote is not closed where its field ends ({error})"
 
 
 def _load_arrow(

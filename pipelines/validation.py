@@ -22,7 +22,15 @@ from pipelines.schemas import ColumnSpec, columns
 PARSED_TABLE = "parsed_rows"
 TZ_YEARS = (1900, 2100)
 _OFFSET_PATTERN = r"[T ]\d{1,2}:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|UTC|[+-]\d\d(:?\d\d)?)$"
-_DATE_ONLY_PATTERN = r"\d{4}-\d{1,2}-\d{1,2}"
+_DATE_ONLY_PATTERN = r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})"
+# Russian spreadsheets and 1C write day.month.year; no other tool writes dots in that order.
+_DOTTED_FORMATS = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y"]
+# "10:00:00 +0300" (Rails, Ruby): the blank before an offset, which DuckDB does not read.
+_BLANK_BEFORE_OFFSET = r"\s+([+-]\d\d(:?\d\d)?|Z|z)$"
+# Blanks a spreadsheet leaves around a value: space, tab, line breaks, no-break spaces, BOM.
+_BLANKS = "' ' || " + " || ".join(
+    f"chr({code})" for code in (9, 10, 11, 12, 13, 160, 8199, 8203, 8239, 12288, 65279)
+)
 _TRUE = ("true", "t", "yes", "y", "1", "да", "истина")
 _FALSE = ("false", "f", "no", "n", "0", "нет", "ложь")
 
@@ -35,8 +43,9 @@ class Statement:
     params: list[object] = field(default_factory=list)
 
     def bind(self, value: object) -> str:
+        """A numbered placeholder ($1, $2, …): an expression holding it may be repeated."""
         self.params.append(value)
-        return "?"
+        return f"${len(self.params)}"
 
 
 def _ident(name: str) -> str:
@@ -63,28 +72,39 @@ def offset_case_sql(local_epoch: str, timezone: str) -> str:
     return node(0, len(switches))
 
 
+def _trimmed(column: str, spec: ColumnSpec) -> str:
+    """A raw text without the blanks around it; NULL when nothing is left.
+
+    Values matched against lists (status, channel, …) lose every kind of blank (tab, no-break
+    space, BOM…), as spreadsheets leave them; other columns only spaces, checked first, because
+    most values have none and trim() costs."""
+    if spec.normalise:
+        return f"nullif(trim({column}, {_BLANKS}), '')"
+    return (
+        f"CASE WHEN {column} LIKE ' %' OR {column} LIKE '% ' THEN nullif(trim({column}), '') "
+        f"WHEN {column} = '' THEN NULL ELSE {column} END"
+    )
+
+
 def _source_text(raw: RawTable, mapping: Mapping, spec: ColumnSpec, sql: Statement) -> str:
     """The column's value as trimmed text (NULL when empty or a profile null value)."""
     if spec.name in mapping.sources:
-        column = f"{RAW_TABLE}.{raw.column(mapping.sources[spec.name])}"
-        # Trim only what needs it: most values have no edge spaces, and trim() costs.
-        text = (
-            f"CASE WHEN {column} LIKE ' %' OR {column} LIKE '% ' THEN nullif(trim({column}), '') "
-            f"WHEN {column} = '' THEN NULL ELSE {column} END"
-        )
+        text = _trimmed(f"{RAW_TABLE}.{raw.column(mapping.sources[spec.name])}", spec)
         nulls = mapping.profile.null_values
         if nulls:
             placeholders = ", ".join(sql.bind(value) for value in nulls)
             text = f"CASE WHEN {text} IN ({placeholders}) THEN NULL ELSE {text} END"
         value_map = mapping.kind_map.values.get(spec.name)
         if value_map:
+            key = f"lower({text})"
             cases = " ".join(
-                f"WHEN {sql.bind(source)} THEN {sql.bind(target)}"
+                f"WHEN {key} = {sql.bind(source)} THEN {sql.bind(target)}"
                 for source, target in value_map.items()
                 if source != "*"
             )
+            # "*" stands for any other value; a missing value stays missing
             default = sql.bind(value_map["*"]) if "*" in value_map else text
-            text = f"CASE lower({text}) {cases} ELSE {default} END" if cases else default
+            text = f"CASE WHEN {text} IS NULL THEN NULL {cases} ELSE {default} END"
     else:
         text = f"CAST({sql.bind(mapping.constants[spec.name])} AS VARCHAR)"
     return f"lower({text})" if spec.normalise else text
@@ -106,7 +126,7 @@ def _parsed(spec: ColumnSpec, value: str, raw: RawTable, sql: Statement) -> dict
         number = f"try_cast({_number_text(value, raw.decimal_comma)} AS DOUBLE)"
         if spec.type == "integer":
             whole = f"isfinite({number}) AND {number} = trunc({number})"
-            typed = f"CASE WHEN {whole} THEN CAST({number} AS BIGINT) END"
+            typed = f"CASE WHEN {whole} THEN try_cast({number} AS BIGINT) END"  # NULL beyond int64
         else:
             typed = f"CASE WHEN isfinite({number}) THEN {number} END"
         return {f"p_{name}": typed}
@@ -118,7 +138,7 @@ def _parsed(spec: ColumnSpec, value: str, raw: RawTable, sql: Statement) -> dict
             f"WHEN lower({value}) IN ({falsy}) THEN false END"
         }
     if spec.type == "date":
-        day = f"coalesce(try_cast({value} AS DATE), CAST(try_cast({value} AS TIMESTAMP) AS DATE))"
+        day = f"CAST({_naive_timestamp(value, [], sql)} AS DATE)"
         return {f"p_{name}": f"CASE WHEN isfinite({day}) THEN {day} END"}
     # Timestamps: `has_offset_`, `aware_s_` and `naive_s_<name>` come from earlier layers (see
     # `_timestamp_layers`); here the wall-clock seconds of a date-only value move to its end.
@@ -142,9 +162,11 @@ def _timestamp_layers(specs: list[ColumnSpec], formats: list[str], sql: Statemen
     offsets = [f"regexp_matches(v_{name}, '{_OFFSET_PATTERN}') AS has_offset_{name}" for name in names]
     readings = []
     for name in names:
-        readings.append(
-            f"CASE WHEN has_offset_{name} THEN try_cast(v_{name} AS TIMESTAMPTZ) END AS aware_raw_{name}"
+        aware = (
+            f"coalesce(try_cast(v_{name} AS TIMESTAMPTZ), "
+            f"try_cast(regexp_replace(v_{name}, '{_BLANK_BEFORE_OFFSET}', '\\1') AS TIMESTAMPTZ))"
         )
+        readings.append(f"CASE WHEN has_offset_{name} THEN {aware} END AS aware_raw_{name}")
         naive = _naive_timestamp(f"v_{name}", formats, sql)
         readings.append(f"CASE WHEN NOT has_offset_{name} THEN {naive} END AS naive_raw_{name}")
     seconds = [
@@ -165,11 +187,12 @@ def _seconds_of(timestamp: str) -> str:
 
 
 def _naive_timestamp(value: str, formats: list[str], sql: Statement) -> str:
-    """A timestamp text read as a wall-clock time (a profile's formats first, then ISO 8601)."""
-    naive = f"try_cast({value} AS TIMESTAMP)"
+    """A timestamp text read as a wall-clock time: a profile's formats first, then ISO 8601,
+    then day.month.year (coalesce reads the later ones only where the earlier failed)."""
+    readings = [f"try_cast({value} AS TIMESTAMP)", f"try_strptime({value}, {sql.bind(_DOTTED_FORMATS)})"]
     if formats:
-        naive = f"coalesce(try_strptime({value}, {sql.bind(formats)}), {naive})"
-    return naive
+        readings.insert(0, f"try_strptime({value}, {sql.bind(formats)})")
+    return f"coalesce({', '.join(readings)})"
 
 
 def _timestamp_final(spec: ColumnSpec, timezone: str) -> str:
@@ -270,7 +293,7 @@ def _typed_timestamps(specs: list[ColumnSpec], timezone: str) -> list[str]:
             typed.append(f"{_timestamp_final(spec, timezone)} AS p_{spec.name}")
         if spec.date_only:
             typed.append(
-                f"CASE WHEN date_only_{spec.name} THEN try_cast(v_{spec.name} AS DATE) END "
+                f"CASE WHEN date_only_{spec.name} THEN CAST(naive_raw_{spec.name} AS DATE) END "
                 f"AS {spec.date_only}"
             )
     return typed

@@ -77,7 +77,12 @@ def lock_path(db: Path) -> Path:
 def connect(db: Path) -> duckdb.DuckDBPyConnection:
     """Open the warehouse for writing, with every contract table in place."""
     db.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db))
+    try:
+        con = duckdb.connect(str(db))
+    except duckdb.Error as error:
+        # Held open by another program (a notebook, the duckdb shell), or not a DuckDB file.
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise WarehouseUnavailable(f"{db}: cannot open the warehouse: {detail}") from None
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # the CLI draws its own
     con.execute(f"SET memory_limit = '{_memory_limit(MEMORY_LIMIT)}'")
@@ -93,6 +98,10 @@ def _memory_limit(text: str) -> str:
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip(), re.IGNORECASE):
         raise ConfigError(f"CSPULSE_MEMORY_LIMIT={text!r}: expected a size such as 2GB or 512MB")
     return text.strip()
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse file cannot be opened for writing."""
 
 
 class LockTimeout(RuntimeError):

@@ -543,3 +543,135 @@ def test_a_file_that_cannot_be_validated_is_refused_and_the_others_still_load(
     assert warehouse.rows(
         "SELECT rows_read, rows_loaded, rows_rejected FROM ingest_runs WHERE status = 'refused'"
     ) == [(0, 0, 0)]
+
+
+def test_a_profile_with_null_values_and_a_value_map_without_a_default(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    from pipelines.profiles import load_profile
+
+    profile = load_profile(
+        write(
+            tmp_path / "desk.toml",
+            'name = "desk"\nnull_values = ["-"]\n[tickets]\n'
+            'columns = { ticket_id = "id", account_id = "acc", created_at = "at", channel = "ch", '
+            'task_type = "tt", status = "st", csat = "score" }\n'
+            '[tickets.values.csat]\ngood = "5"\nbad = "1"\n'
+            '[tickets.values.channel]\nmail = "email"\n"*" = "portal"\n',
+        )
+    )
+    path = write(
+        tmp_path / "tickets.csv",
+        "id,acc,at,ch,tt,st,score\n"
+        "T1,A1,2024-03-01 10:00,Mail,simple,open,Good\n"
+        "T2,A1,2024-03-01 10:00,web,simple,open,-\n"
+        "T3,A1,2024-03-01 10:00,,simple,open,bad\n",
+    )
+    result = warehouse.ingest(path, profile=profile)[0]
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 1)
+    # "-" is no score (not "*"'s value), "web" falls to "*", a missing channel stays missing
+    assert warehouse.rows("SELECT ticket_id, channel, csat FROM tickets ORDER BY 1") == [
+        ("T1", "email", 5),
+        ("T2", "portal", None),
+    ]
+    assert _rejects(warehouse) == [(4, "channel", "channel: missing")]
+
+
+def test_numbers_beyond_the_integer_range_reject_the_row_not_the_file(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    path = write(
+        tmp_path / "accounts.csv",
+        ACCOUNTS_HEADER + "B1,Huge,standard,99999999999999999999,1,1\nB2,Fine,standard,1,1,1\n",
+    )
+    result = warehouse.ingest(path)[0]
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 1, 1)
+    assert _rejects(warehouse) == [
+        (2, "paid_seats", 'paid_seats: "99999999999999999999" is not a whole number')
+    ]
+
+
+def test_statuses_and_channels_lose_tabs_and_no_break_spaces(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(
+        tmp_path / "tickets.csv",
+        TICKETS_HEADER + "T1,A1,2024-03-01 10:00:00,Chat\u00a0,simple,Resolved\t,,\n",
+    )
+    assert warehouse.ingest(path)[0].rows_loaded == 1
+    assert warehouse.rows("SELECT channel, status FROM tickets") == [("chat", "resolved")]
+
+
+def test_day_month_year_dates_and_a_blank_before_the_offset(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(
+        tmp_path / "tickets.csv",
+        "ticket_id;account_id;created_at;channel;task_type;status;first_response_at;due_at\n"
+        "T1;A1;01.03.2024 9:05;email;enhancement;open;2024-03-01 10:00:00 +0300;07.03.2024\n",
+    )
+    assert warehouse.ingest(path)[0].rows_loaded == 1
+    row = warehouse.dicts("SELECT * FROM tickets")[0]
+    # 1 March 2024 09:05 in Moscow (naive: the default zone) is 06:05 UTC
+    assert row["created_at"] == utc("2024-03-01T06:05:00+00:00")
+    assert row["first_response_at"] == utc("2024-03-01T07:00:00+00:00")
+    # a date alone (day.month.year) is a date-only deadline: the end of 7 March in Moscow
+    assert (row["due_date"], row["due_at"]) == (date(2024, 3, 7), utc("2024-03-07T21:00:00+00:00"))
+
+
+def test_a_quote_left_open_rejects_its_row_and_the_rows_after_it_still_load(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    path = write(
+        tmp_path / "accounts.csv",
+        ACCOUNTS_HEADER
+        + 'B1,Ok,standard,1,1,1\nB2,"Open quote,standard,1,1,1\nB3,Ok,standard,1,1,1\n'
+        + 'B4,"Quoted" then text,standard,1,1,1\nB5,"Fine, quoted",standard,1,1,1\n',
+    )
+    result = warehouse.ingest(path)[0]
+    # without the repair the open quote of row 3 would swallow every line after it
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (5, 3, 2)
+    assert [row[:2] for row in _rejects(warehouse)] == [(3, None), (5, None)]
+    assert warehouse.rows("SELECT account_id, name FROM accounts ORDER BY 1") == [
+        ("B1", "Ok"),
+        ("B3", "Ok"),
+        ("B5", "Fine, quoted"),
+    ]
+    raw = warehouse.one("SELECT raw FROM rejected_rows WHERE row_number = 3")
+    assert json.loads(str(raw)) == ['B2,"Open quote,standard,1,1,1']
+
+
+def test_an_empty_row_keeps_its_place_when_the_file_has_a_malformed_row(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    path = write(
+        tmp_path / "accounts.csv",
+        ACCOUNTS_HEADER
+        + "B1,Ok,standard,1,1,1\n,,,,,\nB2,Short\nB3,Ok,standard,1,1,1\nB4,x,standard,y,1,1\n",
+    )
+    result = warehouse.ingest(path)[0]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (5, 2, 3)
+    assert [row[:2] for row in _rejects(warehouse)] == [(3, "account_id"), (4, None), (6, "paid_seats")]
+
+
+def test_cp1251_first_met_past_the_sample_with_a_malformed_row(
+    tmp_path: Path, warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines import readers
+
+    monkeypatch.setattr(readers, "SNIFF_BYTES", 64)  # the sample ends before the Cyrillic
+    path = write(
+        tmp_path / "accounts.csv",
+        ACCOUNTS_HEADER
+        + "B1,Plain ascii name here,standard,1,1,1\nB2,Short\nR1,ООО Ромашка,standard,1,1,1\n",
+        encoding="cp1251",
+    )
+    result = warehouse.ingest(path)[0]
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 1)
+    assert warehouse.one("SELECT name FROM accounts WHERE account_id = 'R1'") == "ООО Ромашка"
+
+
+def test_a_warehouse_another_program_holds_is_a_clear_refusal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "w.duckdb"
+    db.write_text("not a DuckDB file")
+    good = write(tmp_path / "accounts.csv", ACCOUNTS_HEADER + "B1,Ok,standard,1,1,1\n")
+    assert run_cli("ingest", good, "--db", db) == 2
+    assert f"cspulse: {db}: cannot open the warehouse" in capsys.readouterr().err

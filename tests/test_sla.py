@@ -330,3 +330,37 @@ def test_a_naive_as_of_is_read_in_the_default_timezone(tmp_path: Path) -> None:
 
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT resolution_business_min FROM sla_tickets").fetchone() == (60.0,)
+
+
+def test_events_before_creation_keep_their_own_order_even_listed_newest_first(tmp_path: Path) -> None:
+    # created Mon 09:00; the file lists the later event first: in_progress 07:00 then pending 08:00
+    events = "X1,2024-03-04T08:00:00+03:00,status,pending\nX1,2024-03-04T07:00:00+03:00,status,in_progress\n"
+    row = _one_ticket(tmp_path, events, "2024-03-04T12:00:00+03:00")
+    # the last status before creation is pending: paused from creation 09:00 to as-of 12:00 = 180
+    assert row["paused_business_min"] == 180
+    assert row["resolution_business_min"] == 0
+
+
+def test_a_reply_after_an_unanswered_resolution_is_not_the_first_response(tmp_path: Path) -> None:
+    # created Mon 09:00, resolved 10:00 without an answer, a reply at 11:00 after it
+    row = _one_ticket(
+        tmp_path,
+        "X1,2024-03-04T11:00:00+03:00,reply,\n",
+        "2024-03-04T12:00:00+03:00",
+        resolved_at="2024-03-04T10:00:00+03:00",
+    )
+    # the resolution (10:00) came first, so it is the first response: 60 minutes
+    assert row["first_response_at"] == utc("2024-03-04T10:00:00+03:00")
+    assert row["response_business_min"] == 60
+
+
+def test_tier_tables_match_account_tiers_in_any_case(tmp_path: Path) -> None:
+    config = (
+        "[sla.ISM]\nfirst_response_min = { email = 5 }\n[sla.Standard]\nfirst_response_min = { email = 7 }\n"
+    )
+    store = make_warehouse(tmp_path, config)
+    assert store.config.sla["ism"].first_response_min == {"email": 5}
+    # a key the ISM table leaves out still comes from the built-in ism table
+    assert store.config.sla["ism"].resolution_min["bug"] == 180
+    assert store.config.sla["standard"].first_response_min == {"email": 7}
+    store.close()

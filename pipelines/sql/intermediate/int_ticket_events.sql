@@ -11,6 +11,8 @@ events_joined_to_tickets as (
         events.kind,
         events.value,
         events.position,
+        -- the history is ordered by when events really happened (then their place in the file)
+        events.happened_at as occurred_at,
         -- events before the ticket was created count from its creation
         greatest(events.happened_at, tickets.created_at) as happened_at,
         tickets.policy_tier,

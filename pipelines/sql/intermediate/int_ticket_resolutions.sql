@@ -9,25 +9,28 @@ event_summary as (select * from int_ticket_event_summary),
 tickets_resolved as (
     select
         tickets.* exclude (resolved_at, first_response_at, closed_at, reopens, reassignments),
+        tickets.first_response_at as recorded_first_response_at,
+        event_summary.first_reply_at,
         -- the export's own resolution wins, then the status history, then the closing time
         coalesce(
             tickets.resolved_at,
             case when event_summary.ends_resolved then event_summary.last_resolved_at end,
             tickets.closed_at
         ) as resolved_at,
-        -- an answer recorded on the ticket, else the first agent reply, else the resolution
-        coalesce(
-            tickets.first_response_at,
-            event_summary.first_reply_at,
-            tickets.resolved_at,
-            case when event_summary.ends_resolved then event_summary.last_resolved_at end,
-            tickets.closed_at
-        ) as first_response_at,
         coalesce(tickets.reopens, event_summary.reopens_from_events, 0) as reopens,
         coalesce(tickets.reassignments, greatest(event_summary.assignments - 1, 0), 0)
             as reassignments,
     from tickets
     left join event_summary using (ticket_key)
+),
+
+tickets_answered as (
+    select
+        * exclude (recorded_first_response_at, first_reply_at),
+        -- an answer recorded on the ticket; else the first agent reply or the resolution,
+        -- whichever came first (a ticket resolved unanswered was answered by its resolution)
+        coalesce(recorded_first_response_at, least(first_reply_at, resolved_at)) as first_response_at,
+    from tickets_resolved
 )
 
-select * from tickets_resolved
+select * from tickets_answered

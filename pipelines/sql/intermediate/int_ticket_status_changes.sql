@@ -9,6 +9,7 @@ events_with_roles as (
     select
         events.ticket_key,
         events.happened_at as changed_at,
+        events.occurred_at,
         events.position,
         events.value as status,
         coalesce(policy_statuses.is_pause, false) as is_pause,
@@ -25,7 +26,7 @@ events_in_order as (
         coalesce(lag(is_resolved) over ticket_history, false) as was_resolved,
         lead(changed_at) over ticket_history as next_changed_at,
     from events_with_roles
-    window ticket_history as (partition by ticket_key order by changed_at, position)
+    window ticket_history as (partition by ticket_key order by occurred_at, position)
 ),
 
 events_with_reopens as (
