@@ -96,12 +96,13 @@ def ingest_file(
     result = IngestResult(run_id=_next_run_id(con), file=str(path), status="refused")
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(sha256_of, path) if path.is_file() else None
+        raw: RawTable | None = None
         try:
             say(f"reading {path.name}")
             raw = read_export(con, path, sheet)
             mapping = choose_mapping(path, raw.headers, profiles, kind)
         except (FileRefused, ProfileError) as error:
-            result.message = str(error)
+            result.message = str(error) + (raw.note if raw else "")  # a workbook: which sheet
             _record_run(con, result, started)
             return result
         result.sha256 = digest.result() if digest else None

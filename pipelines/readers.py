@@ -45,6 +45,8 @@ class RawTable:
     row_column: str | None  # a column holding each row's position, else it is rowid + 2
     decimal_comma: bool = False  # a ;-separated file: "1 000,50" is a number
     malformed: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    note: str = ""  # said after a refusal: which sheet of a workbook was read
+    damaged_utf8: bool = False  # stray bytes were read as U+FFFD: their rows must be rejected
 
     def row_number_sql(self, table: str = RAW_TABLE) -> str:
         """SQL giving each row's position in the file, the header being row 1."""
@@ -105,15 +107,46 @@ def _open_binary(path: Path) -> BinaryIO:
     return open(path, "rb")
 
 
+# Text that is UTF-8 but for a few stray bytes (two exports pasted together, a field copied
+# from a cp1251 program): read as UTF-8, the stray bytes as U+FFFD, their rows rejected.
+DAMAGED_UTF8 = "utf-8 with stray bytes"
+
+
 def _sniff_encoding(sample: bytes) -> str:
-    """UTF-8 when the sample decodes as UTF-8 (a character cut at the end is fine), else cp1251."""
+    """UTF-8 when the bytes decode as UTF-8 (a character cut at the end of a partial sample is
+    fine); UTF-8 with stray bytes when valid UTF-8 letters outnumber the bytes that are not 3 to 1
+    (cp1251 Cyrillic read as UTF-8 is almost all stray bytes);
+    else cp1251."""
     try:
         sample.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as error:
         if error.start >= len(sample) - 3 and len(sample) >= SNIFF_BYTES:
             return "utf-8"
-        return "cp1251"
+    return _encoding_of_damaged(*_letters_and_stray_bytes(sample.decode("utf-8", errors="replace")))
+
+
+def _letters_and_stray_bytes(text: str) -> tuple[int, int]:
+    """(characters beyond ASCII that decoded, bytes that did not) in text decoded with
+    errors="replace"."""
+    stray = text.count("\ufffd")
+    beyond_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    return beyond_ascii - stray, stray
+
+
+def _encoding_of_damaged(letters: int, stray: int) -> str:
+    return DAMAGED_UTF8 if letters >= 3 * stray else "cp1251"
+
+
+def _sniff_whole_file(path: Path) -> str:
+    """The encoding of a file whose first megabyte looked like UTF-8 but whose rest is not."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    letters = stray = 0
+    with _open_binary(path) as binary:
+        while chunk := binary.read(SNIFF_BYTES):
+            found = _letters_and_stray_bytes(decoder.decode(chunk))
+            letters, stray = letters + found[0], stray + found[1]
+    return _encoding_of_damaged(letters, stray)
 
 
 def _sniff_delimiter(header_line: str) -> str:
@@ -129,23 +162,31 @@ def _sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _text(binary: BinaryIO, encoding: str) -> io.TextIOWrapper:
+    if encoding == DAMAGED_UTF8:
+        return io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="")
+    return io.TextIOWrapper(binary, encoding=encoding, newline="")
+
+
 def _header(path: Path, encoding: str) -> tuple[list[str], str]:
     with _open_binary(path) as binary:
-        first = io.TextIOWrapper(binary, encoding=encoding, newline="").readline()
+        first = _text(binary, encoding).readline()
     if not first.strip():
         raise FileRefused(f"{path}: the first line is empty; expected a header row")
     delimiter = _sniff_delimiter(first)
     # Parse the header through csv, so quoted names (even ones spanning lines) come out whole.
     with _open_binary(path) as binary:
-        text = io.TextIOWrapper(binary, encoding=encoding, newline="")
-        names = next(csv.reader(text, delimiter=delimiter))
+        names = next(csv.reader(_text(binary, encoding), delimiter=delimiter))
     return dedupe_headers(names), delimiter
 
 
 def _transcode_to_utf8(path: Path, encoding: str) -> Path:
     """Stream a file into a temporary UTF-8 copy (DuckDB reads UTF-8 only without extensions)."""
     handle, name = tempfile.mkstemp(prefix="cspulse-", suffix=".csv")
-    decoder = codecs.getincrementaldecoder(encoding)()
+    if encoding == DAMAGED_UTF8:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    else:
+        decoder = codecs.getincrementaldecoder(encoding)()
     with _open_binary(path) as source, os.fdopen(handle, "wb") as target:
         while chunk := source.read(SNIFF_BYTES):
             target.write(decoder.decode(chunk).encode("utf-8"))
@@ -162,8 +203,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
     except UnicodeError:
         if encoding != "utf-8":
             raise
-        # Cyrillic first met past the sample: the file is cp1251 after all.
-        return _read_csv_as(con, path, "cp1251")
+        # Bytes that are not UTF-8 first met past the sample: look at the whole file.
+        return _read_csv_as(con, path, _sniff_whole_file(path))
 
 
 def _read_csv_as(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> RawTable:
@@ -173,12 +214,14 @@ def _read_csv_as(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> R
     try:
         try:
             _duckdb_csv(con, readable, headers, delimiter)
-            return RawTable(headers, None, delimiter == ";")
+            return RawTable(headers, None, delimiter == ";", damaged_utf8=encoding == DAMAGED_UTF8)
         except duckdb.InvalidInputException as error:
             if "unicode" in str(error).lower():
                 raise UnicodeError(_first_line(error)) from None
         # A row the strict reader refuses: read it all with Python's csv module instead.
-        return _python_csv(con, readable, headers, delimiter)  # readable is UTF-8 by now
+        raw = _python_csv(con, readable, headers, delimiter)  # readable is UTF-8 by now
+        raw.damaged_utf8 = encoding == DAMAGED_UTF8
+        return raw
     finally:
         if readable != path:
             readable.unlink(missing_ok=True)
@@ -319,19 +362,28 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) ->
     width = len(headers)
     columns: list[list[str | None]] = [[] for _ in range(width)]
     rows = []
+    malformed: list[tuple[int, str, list[str]]] = []
     records = (
-        values
-        for values in ([_cell_text(cell) for cell in list(record)[:width]] for record in grid[1:])
-        if any(values)
+        values for values in ([_cell_text(cell) for cell in record] for record in grid[1:]) if any(values)
     )
     # Positions count records (empty rows are not records), as for CSV; the header is row 1.
     for position, values in enumerate(records, start=2):
-        values += [None] * (width - len(values))
+        filled = max(index for index, value in enumerate(values) if value is not None) + 1
+        if filled > width:  # a value beyond the header's columns: as a CSV row with extra fields
+            found = [value or "" for value in values[:filled]]
+            malformed.append((position, f"expected {width} fields, found {filled}", found))
+            continue
+        values = values[:width] + [None] * (width - len(values))
         rows.append(position)
         for index, value in enumerate(values):
             columns[index].append(value)
     _load_arrow(con, headers, columns, rows)
-    return RawTable(headers, "__row")
+    raw = RawTable(headers, "__row", malformed=malformed)
+    others = [other for other in workbook.sheet_names if other != name]
+    if others:
+        listed = ", ".join(map(repr, others))
+        raw.note = f" (read sheet {name!r}; the workbook also has {listed}: pick one with --sheet)"
+    return raw
 
 
 def _cell_text(cell: object) -> str | None:

@@ -214,11 +214,15 @@ _TYPE_WORDS = {
 }
 
 
-def _reasons(spec: ColumnSpec, present: set[str]) -> list[str]:
+def _reasons(spec: ColumnSpec, present: set[str], damaged_utf8: bool = False) -> list[str]:
     """SQL expressions, each a reason text or NULL, for one column in schema order."""
     name, value, parsed = spec.name, f"v_{spec.name}", f"p_{spec.name}"
     shown = f"'\"' || left({value}, 60) || '\"'"
     reasons = []
+    if damaged_utf8:  # the file's stray bytes were read as U+FFFD: never load a guess
+        reasons.append(
+            f"CASE WHEN contains({value}, chr(65533)) THEN '{name}: has bytes that are not UTF-8' END"
+        )
     if not spec.nullable:
         reasons.append(f"CASE WHEN {value} IS NULL THEN '{name}: missing' END")
     if spec.type != "text":
@@ -271,7 +275,7 @@ def parse_statement(
         for alias, expression in _parsed(spec, f"v_{spec.name}", raw, sql).items()
     ])  # fmt: skip
     layers.append(_typed_timestamps(specs, timezone))
-    reasons = {spec.name: _reasons(spec, {s.name for s in specs}) for spec in specs}
+    reasons = {spec.name: _reasons(spec, {s.name for s in specs}, raw.damaged_utf8) for spec in specs}
     checked = [name for name, found in reasons.items() if found]
     layers.append(
         [f"nullif(concat_ws('; ', {', '.join(reasons[name])}), '') AS r_{name}" for name in checked]

@@ -176,6 +176,40 @@ def test_xlsx_rejects_name_the_sheet_row(tmp_path: Path, warehouse: Warehouse) -
     ]
 
 
+def test_xlsx_value_beyond_the_header_is_rejected_like_a_long_csv_row(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for record in (
+        ["account_id", "name", "tier", "paid_seats", "active_users", "mrr"],
+        ["B1", "Ok", "standard", 1, 1, 1],
+        ["B2", "Long", "standard", 1, 1, 1, "stray"],
+    ):
+        sheet.append(record)
+    book.save(tmp_path / "accounts.xlsx")
+    result = warehouse.ingest(tmp_path / "accounts.xlsx")[0]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2, 1, 1)
+    assert _rejects(warehouse) == [(3, None, "expected 6 fields, found 7")]
+
+
+def test_a_workbook_refused_for_a_missing_column_names_its_other_sheets(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Notes"
+    book.active.append(["read me", "first"])
+    book.create_sheet("Tickets").append(["ticket_id", "account_id", "created_at"])
+    book.save(tmp_path / "tickets.xlsx")
+    result = warehouse.ingest(tmp_path / "tickets.xlsx")[0]
+    assert result.status == "refused"
+    assert "read sheet 'Notes'; the workbook also has 'Tickets': pick one with --sheet" in result.message
+
+
 # --- the bad-input corpus ------------------------------------------------------------------
 
 ACCOUNTS_HEADER = "account_id,name,tier,paid_seats,active_users,mrr\n"
@@ -675,3 +709,21 @@ def test_a_warehouse_another_program_holds_is_a_clear_refusal(
     good = write(tmp_path / "accounts.csv", ACCOUNTS_HEADER + "B1,Ok,standard,1,1,1\n")
     assert run_cli("ingest", good, "--db", db) == 2
     assert f"cspulse: {db}: cannot open the warehouse" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sample_bytes", [1 << 20, 40], ids=["in-the-sample", "past-the-sample"])
+def test_a_utf8_file_with_a_stray_cp1251_byte_rejects_that_row_only(
+    tmp_path: Path, warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch, sample_bytes: int
+) -> None:
+    from pipelines import readers
+
+    monkeypatch.setattr(readers, "SNIFF_BYTES", sample_bytes)
+    text = ACCOUNTS_HEADER + "R1,ООО Ромашка,standard,1,1,1\nR2,Ёлка,standard,1,1,1\n"
+    damaged = text.encode("utf-8") + "R3,Бе".encode("cp1251") + b"ta,standard,1,1,1\n"
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(damaged)
+    result = warehouse.ingest(path)[0]
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    # the other rows keep their Cyrillic: the file is not read as cp1251 for one stray byte
+    assert warehouse.rows("SELECT name FROM accounts ORDER BY account_id") == [("ООО Ромашка",), ("Ёлка",)]
+    assert _rejects(warehouse) == [(4, "name", "name: has bytes that are not UTF-8")]
