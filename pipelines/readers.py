@@ -183,10 +183,10 @@ def _header(path: Path, encoding: str) -> tuple[list[str], str]:
 def _transcode_to_utf8(path: Path, encoding: str) -> Path:
     """Stream a file into a temporary UTF-8 copy (DuckDB reads UTF-8 only without extensions)."""
     handle, name = tempfile.mkstemp(prefix="cspulse-", suffix=".csv")
-    if encoding == DAMAGED_UTF8:
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    else:
-        decoder = codecs.getincrementaldecoder(encoding)()
+    damaged = encoding == DAMAGED_UTF8
+    decoder = codecs.getincrementaldecoder("utf-8" if damaged else encoding)(
+        "replace" if damaged else "strict"
+    )
     with _open_binary(path) as source, os.fdopen(handle, "wb") as target:
         while chunk := source.read(SNIFF_BYTES):
             target.write(decoder.decode(chunk).encode("utf-8"))
