@@ -113,8 +113,8 @@ def _source_text(raw: RawTable, mapping: Mapping, spec: ColumnSpec, sql: Stateme
 def _number_text(value: str, decimal_comma: bool) -> str:
     if not decimal_comma:
         return value
-    # Russian Excel: "1 000,50" — spaces (also no-break) group thousands, the comma is decimal.
-    return f"replace(replace(replace({value}, ' ', ''), chr(160), ''), ',', '.')"
+    # Russian Excel: "1 000,50" — spaces (also no-break, narrow) group thousands, the comma is decimal.
+    return f"replace(replace(replace(replace({value}, ' ', ''), chr(160), ''), chr(8239), ''), ',', '.')"
 
 
 def _parsed(spec: ColumnSpec, value: str, raw: RawTable, sql: Statement) -> dict[str, str]:

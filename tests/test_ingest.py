@@ -236,6 +236,15 @@ def test_semicolon_file_with_decimal_commas(tmp_path: Path, warehouse: Warehouse
     assert warehouse.rows("SELECT name, mrr FROM accounts") == [("Рога; и копыта", 1000.5)]
 
 
+def test_narrow_no_break_spaces_group_thousands_too(tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write(
+        tmp_path / "accounts.csv",
+        "account_id;name;tier;paid_seats;active_users;mrr\nR1;Ромашка;standard;10;8;1\u202f234\u00a0567,5\n",
+    )
+    assert warehouse.ingest(path)[0].rows_loaded == 1
+    assert warehouse.one("SELECT mrr FROM accounts") == 1234567.5
+
+
 def test_utf8_bom_is_not_part_of_the_first_column(tmp_path: Path, warehouse: Warehouse) -> None:
     path = write(tmp_path / "accounts.csv", "\ufeff" + ACCOUNTS_HEADER + "B1,Bom,standard,1,1,1\n")
     assert warehouse.ingest(path)[0].rows_loaded == 1
