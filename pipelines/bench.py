@@ -122,6 +122,7 @@ def _bench(tickets: int, workdir: Path, say: Progress) -> dict[str, Any]:
     say("ingest floors")
     _, read_floor_s = _timed(lambda: csv_read_floor(con, plain))
     _, write_floor_s = _timed(lambda: csv_write_floor(con, plain))
+    drop_write_floor(con)
     say("ingest: ticket events")
     ingest_files(con, [exports / "ticket_events.csv.gz"], config)
     events = int(con.execute("SELECT count(*) FROM ticket_events").fetchone()[0])  # type: ignore[index]
@@ -186,6 +187,9 @@ def csv_write_floor(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     in the warehouse file: loading into staging with nothing validated."""
     con.execute("SET preserve_insertion_order = false")
     con.execute("CREATE OR REPLACE TABLE write_floor AS SELECT * FROM read_csv(?)", [str(path)])
+
+
+def drop_write_floor(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE write_floor")
     con.execute("CHECKPOINT")
 

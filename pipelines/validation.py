@@ -28,9 +28,8 @@ _DOTTED_FORMATS = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y"]
 # "10:00:00 +0300" (Rails, Ruby): the blank before an offset, which DuckDB does not read.
 _BLANK_BEFORE_OFFSET = r"\s+([+-]\d\d(:?\d\d)?|Z|z)$"
 # Blanks a spreadsheet leaves around a value: space, tab, line breaks, no-break spaces, BOM.
-_BLANKS = "' ' || " + " || ".join(
-    f"chr({code})" for code in (9, 10, 11, 12, 13, 160, 8199, 8203, 8239, 12288, 65279)
-)
+_BLANK_CODES = (32, 9, 10, 11, 12, 13, 160, 8199, 8203, 8239, 12288, 65279)
+_BLANKS = "'" + "".join(map(chr, _BLANK_CODES)) + "'"
 _TRUE = ("true", "t", "yes", "y", "1", "да", "истина")
 _FALSE = ("false", "f", "no", "n", "0", "нет", "ложь")
 
@@ -76,10 +75,15 @@ def _trimmed(column: str, spec: ColumnSpec) -> str:
     """A raw text without the blanks around it; NULL when nothing is left.
 
     Values matched against lists (status, channel, …) lose every kind of blank (tab, no-break
-    space, BOM…), as spreadsheets leave them; other columns only spaces, checked first, because
-    most values have none and trim() costs."""
+    space, BOM…), as spreadsheets leave them; other columns only spaces. The ends are looked at
+    first: most values have no blanks, and trim() costs."""
     if spec.normalise:
-        return f"nullif(trim({column}, {_BLANKS}), '')"
+        codes = ", ".join(map(str, _BLANK_CODES))
+        return (
+            f"CASE WHEN {column} = '' THEN NULL "
+            f"WHEN unicode({column}) IN ({codes}) OR unicode(right({column}, 1)) IN ({codes}) "
+            f"THEN nullif(trim({column}, {_BLANKS}), '') ELSE {column} END"
+        )
     return (
         f"CASE WHEN {column} LIKE ' %' OR {column} LIKE '% ' THEN nullif(trim({column}), '') "
         f"WHEN {column} = '' THEN NULL ELSE {column} END"
