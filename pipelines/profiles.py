@@ -11,9 +11,10 @@ A profile is a TOML file (see `profiles/*.toml`):
     detect = ["key", "created"]       # source columns that identify this kind of file
     columns = { ticket_id = "key", created_at = "created" }     # canonical = source column
     constants = { channel = "portal" }                          # canonical = fixed value
-    [tickets.values.task_type]        # source value (any case) -> canonical; "*" = any other
+    [tickets.values.task_type]        # source value (any case) -> canonical
     bug = "bug"
-    "*" = "simple"
+    "*" = "simple"                    # any other value
+    "" = "simple"                     # an empty cell (else it stays empty)
 
 The `ticket_log` kind is an event log (one row per activity) from which the ingest derives both
 tickets and their status history; its `[ticket_log.activities]` table says which events each
@@ -142,64 +143,119 @@ def load_profile(path: Path) -> Profile:
     return _profile_from(document, path)
 
 
+_PROFILE_KEYS = {"name", "description", "timezone", "null_values", "timestamp_formats"}
+_KIND_KEYS = {"detect", "columns", "constants", "values"}
+
+
 def _profile_from(document: dict[str, Any], path: Path) -> Profile:
-    kinds = {}
-    for kind in schemas.MODELS:
-        if kind in document:
-            kinds[kind] = _kind_map(kind, document[kind], path)
-    unknown = (
-        set(document)
-        - set(schemas.MODELS)
-        - {
-            "name",
-            "description",
-            "timezone",
-            "null_values",
-            "timestamp_formats",
-        }
-    )
+    unknown = set(document) - set(schemas.MODELS) - _PROFILE_KEYS
     if unknown:
         raise ProfileError(f"{path}: unknown keys {sorted(unknown)}")
+    kinds = {
+        kind: _kind_map(kind, _table(document[kind], f"{path}: [{kind}]"), path)
+        for kind in schemas.MODELS
+        if kind in document
+    }
     if not kinds:
         raise ProfileError(f"{path}: maps no kind; add a table such as [tickets]")
     timezone = document.get("timezone")
     if timezone is not None and timezone not in zoneinfo.available_timezones():
         raise ProfileError(f"{path}: timezone {timezone!r} is not an IANA timezone")
+    formats = _texts(document.get("timestamp_formats", []), f"{path}: timestamp_formats")
+    _check_formats(formats, path)
     return Profile(
         name=str(document.get("name", path.stem)),
         kinds=kinds,
         description=str(document.get("description", "")),
-        timezone=document.get("timezone"),
-        null_values=tuple(str(value) for value in document.get("null_values", [])),
-        timestamp_formats=tuple(document.get("timestamp_formats", [])),
+        timezone=timezone,
+        null_values=_texts(document.get("null_values", []), f"{path}: null_values"),
+        timestamp_formats=formats,
     )
 
 
+def _table(value: object, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ProfileError(f"{where} must be a table, not {value!r}")
+    return value
+
+
+def _texts(value: object, where: str) -> tuple[str, ...]:
+    """A list of texts (a lone text is refused: it would be read as its letters)."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ProfileError(f'{where} must be a list of texts, such as ["a", "b"], not {value!r}')
+    return tuple(value)
+
+
+def _scalar(value: object, where: str) -> str:
+    if not isinstance(value, str | int | float | bool):
+        raise ProfileError(f"{where} must be a text or a number, not {value!r}")
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _check_formats(formats: tuple[str, ...], path: Path) -> None:
+    """Refuse a strptime format DuckDB cannot use, naming the profile key."""
+    import duckdb
+
+    for pattern in formats:
+        try:
+            duckdb.execute("SELECT try_strptime('2024-01-01', ?)", [pattern])
+        except duckdb.Error as error:
+            detail = str(error).strip().splitlines()[0]
+            raise ProfileError(f"{path}: timestamp_formats: {pattern!r} is not a format: {detail}") from None
+
+
 def _kind_map(kind: str, table: dict[str, Any], path: Path) -> KindMap:
+    where = f"{path}: [{kind}]"
+    allowed = _KIND_KEYS | ({"activities"} if kind == "ticket_log" else set())
+    unknown = set(table) - allowed
+    if unknown:
+        raise ProfileError(f"{where} has unknown keys {sorted(unknown)}; a kind table has {sorted(allowed)}")
     known = set(schemas.column_names(kind))
-    columns = {str(k): str(v) for k, v in table.get("columns", {}).items()}
-    constants = {str(k): str(v) for k, v in table.get("constants", {}).items()}
+    columns = {
+        str(k): _scalar(v, f"{where} columns.{k}")
+        for k, v in _table(table.get("columns", {}), f"{where} columns").items()
+    }
+    constants = {
+        str(k): _scalar(v, f"{where} constants.{k}")
+        for k, v in _table(table.get("constants", {}), f"{where} constants").items()
+    }
     values = {
-        str(column): {str(k).strip().lower(): (None if v == "" else str(v)) for k, v in m.items()}
-        for column, m in table.get("values", {}).items()
+        str(column): _value_map(_table(m, f"{where} values.{column}"), f"{where} values.{column}")
+        for column, m in _table(table.get("values", {}), f"{where} values").items()
     }
     for name in [*columns, *constants, *values]:
         if name not in known:
-            raise ProfileError(f"{path}: [{kind}] maps {name!r}, not a column of {kind}")
+            raise ProfileError(f"{where} maps {name!r}, not a column of {kind}")
     activities = {
         str(name).strip().lower(): tuple(
-            Activity(kind=str(event["kind"]), value=event.get("value")) for event in events
+            Activity(kind=str(event["kind"]), value=event.get("value"))
+            for event in _events(events, f"{where} activities.{name}")
         )
-        for name, events in table.get("activities", {}).items()
+        for name, events in _table(table.get("activities", {}), f"{where} activities").items()
     }
     return KindMap(
         kind=kind,
-        detect=tuple(table.get("detect", [])),
+        detect=_texts(table.get("detect", []), f"{where} detect"),
         columns=columns,
         constants=constants,
         values=values,
         activities=activities,
     )
+
+
+def _value_map(table: dict[str, Any], where: str) -> dict[str, str | None]:
+    """Source value (trimmed, any case) -> canonical value (trimmed; "" = no value). The key
+    "*" stands for any other value, "" for an empty cell."""
+    return {
+        str(source).strip().lower(): (_scalar(target, f"{where}.{source}").strip() or None)
+        for source, target in table.items()
+    }
+
+
+def _events(events: object, where: str) -> list[dict[str, Any]]:
+    if not isinstance(events, list) or not all(isinstance(e, dict) and "kind" in e for e in events):
+        raise ProfileError(f'{where} must be a list of events such as [{{ kind = "status", value = "new" }}]')
+    return events
 
 
 def builtin_profiles() -> dict[str, Profile]:

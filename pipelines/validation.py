@@ -12,6 +12,7 @@ schema bounds and the timezone offset table built from tzdata are written into t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from metrics.calendar import tz_switches
@@ -25,6 +26,9 @@ _OFFSET_PATTERN = r"[T ]\d{1,2}:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|UTC|[+-]\d\d(:?\d\d)
 _DATE_ONLY_PATTERN = r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})"
 # Russian spreadsheets and 1C write day.month.year; no other tool writes dots in that order.
 _DOTTED_FORMATS = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y"]
+_THOUSANDS_PATTERN = r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?"
+# strptime directives that give a time of day: a format without any reads a date alone
+_TIME_DIRECTIVES = re.compile(r"%[-]?[HIMSpfgnXcTRzZ]")
 # "10:00:00 +0300" (Rails, Ruby): the blank before an offset, which DuckDB does not read.
 _BLANK_BEFORE_OFFSET = r"\s+([+-]\d\d(:?\d\d)?|Z|z)$"
 # Blanks a spreadsheet leaves around a value: space, tab, line breaks, no-break spaces, BOM.
@@ -106,28 +110,38 @@ def _source_text(raw: RawTable, mapping: Mapping, spec: ColumnSpec, sql: Stateme
                 for source, target in value_map.items()
                 if source != "*"
             )
-            # "*" stands for any other value; a missing value stays missing
+            # "*" stands for any other value; "" for a missing one, which else stays missing
             default = sql.bind(value_map["*"]) if "*" in value_map else text
-            text = f"CASE WHEN {text} IS NULL THEN NULL {cases} ELSE {default} END"
+            missing = sql.bind(value_map[""]) if "" in value_map else "NULL"
+            text = f"CASE WHEN {text} IS NULL THEN {missing} {cases} ELSE {default} END"
     else:
         text = f"CAST({sql.bind(mapping.constants[spec.name])} AS VARCHAR)"
     return f"lower({text})" if spec.normalise else text
 
 
-def _number_text(value: str, decimal_comma: bool) -> str:
-    if not decimal_comma:
-        return value
-    # Russian Excel: "1 000,50" — spaces (also no-break, narrow) group thousands, the comma is decimal.
-    return f"replace(replace(replace(replace({value}, ' ', ''), chr(160), ''), chr(8239), ''), ',', '.')"
+def _number(value: str, decimal_comma: bool) -> str:
+    """A number text as DOUBLE (NULL when it is not one)."""
+    if decimal_comma:
+        # Russian Excel: "1 000,50" — spaces (also no-break, narrow) group thousands, the comma
+        # is decimal.
+        grouped = f"replace(replace(replace({value}, ' ', ''), chr(160), ''), chr(8239), '')"
+        return f"try_cast(replace({grouped}, ',', '.') AS DOUBLE)"
+    # "1,200.50": commas grouping thousands, read only where the plain reading failed
+    return (
+        f"coalesce(try_cast({value} AS DOUBLE), CASE WHEN regexp_full_match({value}, "
+        f"'{_THOUSANDS_PATTERN}') THEN try_cast(replace({value}, ',', '') AS DOUBLE) END)"
+    )
 
 
-def _parsed(spec: ColumnSpec, value: str, raw: RawTable, sql: Statement) -> dict[str, str]:
+def _parsed(
+    spec: ColumnSpec, value: str, raw: RawTable, formats: list[str], sql: Statement
+) -> dict[str, str]:
     """Expressions for a column's typed value (and helpers), keyed by output name."""
     name = spec.name
     if spec.type == "text":
         return {f"p_{name}": value}
     if spec.type in ("integer", "float"):
-        number = f"try_cast({_number_text(value, raw.decimal_comma)} AS DOUBLE)"
+        number = _number(value, raw.decimal_comma)
         if spec.type == "integer":
             whole = f"isfinite({number}) AND {number} = trunc({number})"
             typed = f"CASE WHEN {whole} THEN try_cast({number} AS BIGINT) END"  # NULL beyond int64
@@ -142,13 +156,16 @@ def _parsed(spec: ColumnSpec, value: str, raw: RawTable, sql: Statement) -> dict
             f"WHEN lower({value}) IN ({falsy}) THEN false END"
         }
     if spec.type == "date":
-        day = f"CAST({_naive_timestamp(value, [], sql)} AS DATE)"
+        day = f"CAST({_naive_timestamp(value, formats, sql)} AS DATE)"
         return {f"p_{name}": f"CASE WHEN isfinite({day}) THEN {day} END"}
     # Timestamps: `has_offset_`, `aware_s_` and `naive_s_<name>` come from earlier layers (see
     # `_timestamp_layers`); here the wall-clock seconds of a date-only value move to its end.
     out = {f"local_s_{name}": f"naive_s_{name}"}
     if spec.date_only:
         date_only = f"regexp_full_match({value}, '{_DATE_ONLY_PATTERN}')"
+        date_formats = [pattern for pattern in formats if not _TIME_DIRECTIVES.search(pattern)]
+        if date_formats:  # a profile's formats without a time of day read dates alone too
+            date_only = f"({date_only} OR try_strptime({value}, {sql.bind(date_formats)}) IS NOT NULL)"
         out[f"date_only_{name}"] = date_only
         # a date alone means the end of that day
         out[f"local_s_{name}"] = f"naive_s_{name} + CASE WHEN {date_only} THEN 86400 ELSE 0 END"
@@ -276,7 +293,7 @@ def parse_statement(
     layers.append([
         f"{expression} AS {alias}"
         for spec in specs
-        for alias, expression in _parsed(spec, f"v_{spec.name}", raw, sql).items()
+        for alias, expression in _parsed(spec, f"v_{spec.name}", raw, list(formats or []), sql).items()
     ])  # fmt: skip
     layers.append(_typed_timestamps(specs, timezone))
     reasons = {spec.name: _reasons(spec, {s.name for s in specs}, raw.damaged_utf8) for spec in specs}

@@ -562,30 +562,44 @@ def test_a_profile_with_an_unknown_timezone_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_file_that_cannot_be_validated_is_refused_and_the_others_still_load(
-    tmp_path: Path, warehouse: Warehouse
+    tmp_path: Path, warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipelines.profiles import load_profile
+    real_parse = ingest_module.parse_statement
 
-    profile = load_profile(
-        write(
-            tmp_path / "odd.toml",
-            'name = "odd"\ntimestamp_formats = ["%Q%Q"]\n[accounts]\n'
-            'columns = { account_id = "id", name = "name", tier = "tier", paid_seats = "seats", '
-            'active_users = "users", mrr = "mrr" }\n[tickets]\n'
-            'columns = { ticket_id = "id", account_id = "acc", created_at = "at", channel = "ch", '
-            'task_type = "tt", status = "st" }\n',
-        )
-    )
-    tickets = write(
-        tmp_path / "tickets.csv", "id,acc,at,ch,tt,st\nT1,A1,2024-03-01 10:00,email,simple,open\n"
-    )
-    accounts = write(tmp_path / "accounts.csv", "id,name,tier,seats,users,mrr\nA1,One,standard,1,1,1\n")
-    refused, loaded = warehouse.ingest(tickets, accounts, profile=profile)
+    def parse_failing_for_tickets(raw, mapping, *args):  # type: ignore[no-untyped-def]
+        if mapping.kind == "tickets":
+            raise duckdb.ConversionException("Conversion Error: an injected failure")
+        return real_parse(raw, mapping, *args)
+
+    monkeypatch.setattr(ingest_module, "parse_statement", parse_failing_for_tickets)
+    tickets = write(tmp_path / "tickets.csv", TICKETS_HEADER + "T1,A1,2024-03-01 10:00,email,simple,open,,\n")
+    accounts = write(tmp_path / "accounts.csv", ACCOUNTS_HEADER + "A1,One,standard,1,1,1\n")
+    refused, loaded = warehouse.ingest(tickets, accounts)
     assert refused.status == "refused" and "cannot be validated as tickets" in refused.message
     assert (loaded.status, loaded.rows_loaded) == ("loaded", 1)
     assert warehouse.rows(
         "SELECT rows_read, rows_loaded, rows_rejected FROM ingest_runs WHERE status = 'refused'"
     ) == [(0, 0, 0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('timestamp_formats = ["%Q%Q"]\n[tickets]\n', "timestamp_formats: '%Q%Q' is not a format"),
+        ('null_values = "n/a"\n[tickets]\n', "null_values must be a list of texts"),
+        ('[tickets]\ncolumns = ["Id"]\n', "[tickets] columns must be a table"),
+        ("tickets = 'Id'\n", "[tickets] must be a table"),
+        ('[tickets]\ndetect = "Id"\n', "[tickets] detect must be a list of texts"),
+        ('[tickets.value.status]\nsolved = "resolved"\n', "[tickets] has unknown keys ['value']"),
+        ('[tickets.values]\nstatus = "solved"\n', "[tickets] values.status must be a table"),
+    ],
+)
+def test_profile_mistakes_are_named(tmp_path: Path, text: str, said: str) -> None:
+    from pipelines.profiles import ProfileError, load_profile
+
+    with pytest.raises(ProfileError) as error:
+        load_profile(write(tmp_path / "mine.toml", text))
+    assert said in str(error.value)
 
 
 def test_a_profile_with_null_values_and_a_value_map_without_a_default(
@@ -736,3 +750,41 @@ def test_a_utf8_file_with_a_stray_cp1251_byte_rejects_that_row_only(
     # the other rows keep their Cyrillic: the file is not read as cp1251 for one stray byte
     assert warehouse.rows("SELECT name FROM accounts ORDER BY account_id") == [("ООО Ромашка",), ("Ёлка",)]
     assert _rejects(warehouse) == [(4, "name", "name: has bytes that are not UTF-8")]
+
+
+def test_a_profiles_date_formats_read_dates_and_date_only_deadlines(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    from pipelines.profiles import load_profile
+
+    profile = load_profile(
+        write(
+            tmp_path / "desk.toml",
+            'name = "desk"\ntimestamp_formats = ["%d %b %Y %H:%M", "%d %b %Y", "%m/%d/%Y"]\n'
+            '[tickets]\ncolumns = { ticket_id = "Id", account_id = "Org", created_at = "Created", '
+            'channel = "Source", task_type = "Type", status = "Status", due_at = "Due" }\n'
+            '[tickets.values.channel]\nmail = " Email "\n"" = "portal"\n'
+            '[accounts]\ncolumns = { account_id = "Org", name = "Name", tier = "Plan", paid_seats = "Seats", '
+            'active_users = "Users", mrr = "MRR", contract_start = "Since" }\n',
+        )
+    )
+    tickets = write(
+        tmp_path / "tickets.csv",
+        "Id,Org,Created,Source,Type,Status,Due\n"
+        "1,O1,01 Mar 2024 10:15,Mail,enhancement,Open,06 Mar 2024\n"
+        "2,O1,01 Mar 2024 10:15,,simple,Open,\n",
+    )
+    accounts = write(
+        tmp_path / "accounts.csv",
+        'Org,Name,Plan,Seats,Users,MRR,Since\nO1,One,standard,"1,200",800,"12,345.50",03/01/2023\n',
+    )
+    assert [r.rows_loaded for r in warehouse.ingest(tickets, accounts, profile=profile)] == [2, 1]
+    rows = warehouse.dicts("SELECT * FROM tickets ORDER BY ticket_id")
+    # "06 Mar 2024" has no time of day: a date-only deadline, the end of 6 March in Moscow
+    assert (rows[0]["due_date"], rows[0]["due_at"]) == (date(2024, 3, 6), utc("2024-03-06T21:00:00+00:00"))
+    # a value map's target is trimmed and lower-cased like any channel; "" fills an empty cell
+    assert (rows[0]["channel"], rows[1]["channel"]) == ("email", "portal")
+    # US-style dates and thousands separators in a comma-separated file
+    assert warehouse.rows("SELECT paid_seats, mrr, contract_start FROM accounts") == [
+        (1200, 12345.5, date(2023, 3, 1))
+    ]
