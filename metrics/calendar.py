@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import holidays as holidays_lib
 import numpy as np
@@ -24,6 +24,7 @@ import numpy as np
 DAY_S = 86_400
 BUCKET_S = 3_600  # the widest grid bucket; narrower when calendars start off the hour
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday
 
 
@@ -46,16 +47,19 @@ class CalendarSpec:
     def from_table(cls, table: Mapping[str, object]) -> CalendarSpec:
         """A calendar from its `[calendars.NAME]` TOML table (validated, readable errors)."""
         timezone = str(table["timezone"])
-        ZoneInfo(timezone)  # raises for an unknown zone
-        workdays = tuple(sorted({parse_weekday(str(day)) for day in _as_list(table["workdays"])}))
-        hours = parse_hours([str(span) for span in _as_list(table["hours"])])
+        if timezone not in available_timezones():
+            raise ValueError(f"timezone {timezone!r} is not an IANA timezone such as 'Europe/Moscow'")
+        workdays = tuple(sorted({parse_weekday(str(day)) for day in _as_list(table["workdays"], "workdays")}))
+        hours = parse_hours([str(span) for span in _as_list(table["hours"], "hours")])
+        if not hours:
+            raise ValueError("hours must give at least one working interval, such as '09:00-18:00'")
         return cls(
             timezone=timezone,
             workdays=workdays,
             hours=hours,
-            holidays=str(table.get("holidays", "") or ""),
-            extra_holidays=frozenset(_as_date(d) for d in _as_list(table.get("extra_holidays", []))),
-            extra_workdays=frozenset(_as_date(d) for d in _as_list(table.get("extra_workdays", []))),
+            holidays=holiday_code(table.get("holidays", "")),
+            extra_holidays=_dates(table.get("extra_holidays", []), "extra_holidays"),
+            extra_workdays=_dates(table.get("extra_workdays", []), "extra_workdays"),
         )
 
     def to_table(self) -> dict[str, object]:
@@ -70,14 +74,35 @@ class CalendarSpec:
         }
 
 
-def _as_list(value: object) -> list[object]:
+def _as_list(value: object, key: str) -> list[object]:
     if isinstance(value, str) or not isinstance(value, Sequence):
-        raise ValueError(f"expected a list, got {value!r}")
+        raise ValueError(f"{key} must be a list, got {value!r}")
     return list(value)
 
 
-def _as_date(value: object) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+def _dates(value: object, key: str) -> frozenset[date]:
+    days = set()
+    for item in _as_list(value, key):
+        try:
+            days.add(item if isinstance(item, date) else date.fromisoformat(str(item)))
+        except ValueError:
+            raise ValueError(f"{key}: {item!r} is not a date such as 2026-01-02") from None
+    return frozenset(days)
+
+
+def holiday_code(value: object) -> str:
+    """A `holidays` country code, optionally with a subdivision ("RU", "us", "DE-BY"), checked
+    against the package; "" for none."""
+    if not isinstance(value, str):
+        raise ValueError(f'holidays must be a country code such as "RU" (or "" for none), got {value!r}')
+    country, _, subdivision = value.strip().upper().partition("-")
+    if not country:
+        return ""
+    try:
+        holidays_lib.country_holidays(country, subdiv=subdivision or None, years=2000)
+    except NotImplementedError as error:
+        raise ValueError(f"holidays {value!r}: {error}") from None
+    return f"{country}-{subdivision}" if subdivision else country
 
 
 def _hhmm(minutes: int) -> str:
@@ -85,11 +110,12 @@ def _hhmm(minutes: int) -> str:
 
 
 def parse_weekday(name: str) -> int:
-    """'mon' -> 0 … 'sun' -> 6; full English names work too."""
-    key = name.strip().lower()[:3]
-    if key not in WEEKDAYS:
-        raise ValueError(f"unknown weekday {name!r}; use one of {', '.join(WEEKDAYS)}")
-    return WEEKDAYS.index(key)
+    """'mon' -> 0 … 'sun' -> 6; full English names work too, in any case."""
+    key = name.strip().lower()
+    for index, short in enumerate(WEEKDAYS):
+        if key in (short, WEEKDAY_NAMES[index]):
+            return index
+    raise ValueError(f"unknown weekday {name!r}; use one of {', '.join(WEEKDAYS)} (or full names)")
 
 
 def parse_hours(spans: Sequence[str]) -> tuple[tuple[int, int], ...]:

@@ -134,6 +134,13 @@ def run_build(args: argparse.Namespace) -> int:
         as_of = parse_as_of(args.as_of, config.default_timezone)
         summary = build(con, args.db, config, as_of, progress=_stderr)
     print(json.dumps(summary, indent=2, default=str))
+    if summary["unknown_calendars"]:
+        names = ", ".join(map(repr, summary["unknown_calendars"]))
+        print(
+            f"cspulse: warning: accounts name calendars the configuration lacks ({names}); "
+            "their tickets are judged on their tier's calendar",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -174,24 +174,30 @@ def _policies(
 ) -> dict[str, SlaPolicy]:
     user = _tiers_by_name(user, source)
     standard = {**builtin[STANDARD_TIER], **user.get(STANDARD_TIER, {})}
+    by_name = {name.strip().lower(): name for name in calendars}  # names match in any case
     policies = {}
-    for tier in sorted(set(builtin) | set(user)):
+    # standard first: a value other tiers inherit from it is blamed on the table that gave it
+    for tier in sorted(set(builtin) | set(user), key=lambda name: (name != STANDARD_TIER, name)):
         table = {**standard, **builtin.get(tier, {}), **user.get(tier, {})}
         where = f"{source}: [sla.{tier}]"
-        if table["calendar"] not in calendars:
+        calendar = by_name.get(str(table["calendar"]).strip().lower())
+        if calendar is None:
             raise ConfigError(f"{where} names calendar {table['calendar']!r}, which is not defined")
-        share = float(table["at_risk_share"])
-        if not 0 < share <= 1:
-            raise ConfigError(f"{where} at_risk_share must be in (0, 1], got {share}")
-        policies[tier.strip().lower()] = SlaPolicy(
-            calendar=str(table["calendar"]),
+        policies[tier] = SlaPolicy(
+            calendar=calendar,
             first_response_min=_targets(table["first_response_min"], f"{where} first_response_min"),
             resolution_min=_targets(table["resolution_min"], f"{where} resolution_min"),
-            pause_statuses=_statuses(table["pause_statuses"]),
-            resolved_statuses=_statuses(table["resolved_statuses"]),
-            at_risk_share=share,
+            pause_statuses=_statuses(table["pause_statuses"], f"{where} pause_statuses"),
+            resolved_statuses=_statuses(table["resolved_statuses"], f"{where} resolved_statuses"),
+            at_risk_share=_share(table["at_risk_share"], f"{where} at_risk_share"),
         )
-    return policies
+    return dict(sorted(policies.items()))
+
+
+def _share(value: object, where: str) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 1:
+        raise ConfigError(f"{where} must be a share in (0, 1], such as 0.8; got {value!r}")
+    return float(value)
 
 
 def _tiers_by_name(tables: dict[str, Any], source: str) -> dict[str, Any]:
@@ -205,7 +211,9 @@ def _tiers_by_name(tables: dict[str, Any], source: str) -> dict[str, Any]:
     return named
 
 
-def _targets(table: dict[str, Any], where: str) -> dict[str, float]:
+def _targets(table: object, where: str) -> dict[str, float]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table of minutes, such as {{ email = 540 }}; got {table!r}")
     targets = {}
     for name, minutes in table.items():
         if not isinstance(minutes, int | float) or isinstance(minutes, bool) or minutes < 0:
@@ -214,5 +222,7 @@ def _targets(table: dict[str, Any], where: str) -> dict[str, float]:
     return targets
 
 
-def _statuses(values: list[str]) -> tuple[str, ...]:
-    return tuple(str(value).strip().lower() for value in values)
+def _statuses(values: object, where: str) -> tuple[str, ...]:
+    if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+        raise ConfigError(f'{where} must be a list of statuses, such as ["pending"]; got {values!r}')
+    return tuple(value.strip().lower() for value in values)
