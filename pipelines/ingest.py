@@ -50,9 +50,10 @@ class IngestResult:
         if self.status == "skipped":
             return f"skipped {self.file}: already loaded ({self.kind}, same sha256)"
         rejected = f", rejected {self.rows_rejected:,} (see rejected_rows)" if self.rows_rejected else ""
+        note = f"\n  note: {self.message}" if self.message else ""
         return (
             f"loaded  {self.file} as {self.kind} [{self.source}]: "
-            f"{self.rows_loaded:,} of {self.rows_read:,} rows{rejected}"
+            f"{self.rows_loaded:,} of {self.rows_read:,} rows{rejected}{note}"
         )
 
 
@@ -129,6 +130,10 @@ def ingest_file(
         counts = _load(con, result, raw, mapping, config)
         result.rows_read, result.rows_loaded, result.rows_rejected = counts
         result.status = "loaded"
+        result.message = "; ".join(
+            f"the profile maps {canonical} to {header!r}, which this file lacks"
+            for canonical, header in mapping.unmatched.items()
+        )
         _record_run(con, result, started)
         con.execute("COMMIT")
     except Exception as error:

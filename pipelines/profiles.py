@@ -117,6 +117,18 @@ class Mapping:
         return self.kind_map.kind
 
     @property
+    def unmatched(self) -> dict[str, str]:
+        """Optional columns the profile maps to headers this file lacks (canonical -> header):
+        worth a word, since a typo there silently drops a column."""
+        if self.profile.name == CANONICAL:
+            return {}
+        return {
+            canonical: header
+            for canonical, header in self.kind_map.columns.items()
+            if canonical not in self.sources and canonical not in self.constants
+        }
+
+    @property
     def present(self) -> list[str]:
         """Canonical columns this file provides, in schema order."""
         given = set(self.sources) | set(self.constants)
@@ -343,6 +355,10 @@ def choose_mapping(
     if complete:
         return max(complete, key=rank)
     claimed = [m for m in candidates if wanted or detected(m) or m.kind in hinted]
+    if not claimed and wanted:
+        names = ", ".join(profile.name for profile in profiles)
+        said = f"profiles {names} map" if len(profiles) > 1 else f"profile {names} maps"
+        raise ProfileError(f"{path}: the {said} no {kind} export")
     if not claimed:
         raise ProfileError(
             f"{path}: cannot tell what kind of export this is from its name or columns "

@@ -788,3 +788,29 @@ def test_a_profiles_date_formats_read_dates_and_date_only_deadlines(
     assert warehouse.rows("SELECT paid_seats, mrr, contract_start FROM accounts") == [
         (1200, 12345.5, date(2023, 3, 1))
     ]
+
+
+def test_a_profile_column_the_file_lacks_is_noted_and_a_kind_it_lacks_is_named(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    from pipelines.profiles import load_profile
+
+    profile = load_profile(
+        write(
+            tmp_path / "desk.toml",
+            'name = "desk"\n[tickets]\ncolumns = { ticket_id = "Id", account_id = "Org", '
+            'created_at = "Created", channel = "Source", task_type = "Type", status = "Status", '
+            'resolved_at = "Solvd on" }\n',
+        )
+    )
+    tickets = write(
+        tmp_path / "tickets.csv",
+        "Id,Org,Created,Source,Type,Status,Solved on\n"
+        "1,O1,2024-03-01 10:15,email,simple,solved,2024-03-01 11:00\n",
+    )
+    result = warehouse.ingest(tickets, profile=profile)[0]
+    assert result.status == "loaded"
+    assert result.message == "the profile maps resolved_at to 'Solvd on', which this file lacks"
+    assert "note: the profile maps resolved_at" in result.summary()
+    refused = warehouse.ingest(tickets, profile=profile, kind="accounts")[0]
+    assert refused.status == "refused" and "the profile desk maps no accounts export" in refused.message
