@@ -5,10 +5,12 @@ aside, so any header text is safe), and a row-number expression: the record's po
 file with the header as row 1, for every format. Values are validated later, where they lie.
 
 CSV: UTF-8 (with or without BOM) or cp1251, detected; cp1251 is transcoded in Python in a
-streaming pass (DuckDB's own encodings need an extension a fresh machine does not have).
-Delimiter `,` `;` tab or `|`, detected from the header line; a `;` file may write decimals with
-a comma. A file DuckDB's strict reader refuses (a row with too many or too few fields) is read
-again with Python's csv module, so the good rows still load and the bad ones are named.
+streaming pass (DuckDB's own encodings need an extension a fresh machine does not have). A UTF-8
+file with a few stray bytes stays UTF-8: the bytes become U+FFFD and validation rejects their
+rows. Delimiter `,` `;` tab or `|`, detected from the header line; a `;` file may write decimals
+with a comma. A file DuckDB's strict reader refuses (a row with too many or too few fields, a
+quote left open) is read again with Python's csv module, so the good rows still load and the
+bad ones are named.
 """
 
 from __future__ import annotations
@@ -114,9 +116,8 @@ DAMAGED_UTF8 = "utf-8 with stray bytes"
 
 def _sniff_encoding(sample: bytes) -> str:
     """UTF-8 when the bytes decode as UTF-8 (a character cut at the end of a partial sample is
-    fine); UTF-8 with stray bytes when valid UTF-8 letters outnumber the bytes that are not 3 to 1
-    (cp1251 Cyrillic read as UTF-8 is almost all stray bytes);
-    else cp1251."""
+    fine); UTF-8 with stray bytes when valid UTF-8 letters outnumber the bytes that are not, 3 to
+    1 (cp1251 Cyrillic read as UTF-8 is almost all stray bytes); else cp1251."""
     try:
         sample.decode("utf-8")
         return "utf-8"
