@@ -372,18 +372,18 @@ class BusinessClock:
     def due(self, calendar: np.ndarray, start: np.ndarray, seconds: np.ndarray) -> np.ndarray:
         """The earliest instant t >= start with business_seconds(start, t) == seconds.
 
-        NaN where the calendar never works. A deadline past the grid grows it (doubling the
-        span each time, up to 200 years), also for a calendar with no work in the grid yet.
+        NaN where the calendar never works again. A deadline past the grid grows it (doubling
+        the span each time, up to 200 years) while the calendar still works after the grid.
         """
         calendar = np.asarray(calendar, dtype=np.int64)
         start = np.asarray(start, dtype=np.float64)
         seconds = np.asarray(seconds, dtype=np.float64)
         clock = self._covering(calendar, start)
-        can_work = np.array([can_ever_work(spec) for spec in self.specs], dtype=bool)
         while True:
             target = clock.worked_before(calendar, start) + seconds
             short = np.isfinite(target) & (seconds > 0)
             short &= target > clock.work_count[calendar] * clock.step
+            can_work = np.array([works_after(spec, clock.last) for spec in self.specs], dtype=bool)
             if not np.any(short & can_work[calendar]) or clock.last.year > self.first.year + 200:
                 break
             later = clock.last + (clock.last - clock.first) + timedelta(days=31)
@@ -461,12 +461,25 @@ class BusinessClock:
         return buckets, work
 
 
-def can_ever_work(spec: CalendarSpec) -> bool:
-    """Whether a calendar has working time on some date: a working weekday, an extra working
-    day, or moved working days from its holidays package."""
+# Moved working days are decreed a year or so ahead: look this far past a date for them.
+MOVED_DAYS_AHEAD_YEARS = 5
+
+
+def works_after(spec: CalendarSpec, day: date) -> bool:
+    """Whether the calendar has working time on some date after `day`: always when it works
+    on some weekday; else only on its listed days (extra working days, moved working days of
+    its holidays package) — past the last of them a deadline never comes."""
     if not spec.hours:
         return False
-    return bool(spec.workdays or spec.extra_workdays or spec.holidays)
+    if spec.workdays:
+        return True
+    if any(extra > day for extra in spec.extra_workdays):
+        return True
+    for year in range(day.year, day.year + MOVED_DAYS_AHEAD_YEARS + 1):
+        _, moved = _public_holidays(spec.holidays, year)
+        if any(moved_day > day and moved_day not in spec.extra_holidays for moved_day in moved):
+            return True
+    return False
 
 
 def _working_buckets(

@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from metrics.calendar import BusinessClock, CalendarSpec, can_ever_work
+from metrics.calendar import BusinessClock, CalendarSpec, works_after
 from pipelines.config import STANDARD_TIER, Config
 from pipelines.warehouse import publish_snapshot
 
@@ -374,9 +374,9 @@ def _create_grid_tables(con: duckdb.DuckDBPyConnection, clock: BusinessClock) ->
 
 
 def _deadlines_past_grid(con: duckdb.DuckDBPyConnection, clock: BusinessClock) -> bool:
-    """Whether some deadline needs working time beyond the grid's last working bucket (also
-    when a calendar that does work sometime has no working time in the grid at all): such a
-    deadline came out null although its target is set."""
+    """Whether some deadline needs working time beyond the grid's last working bucket, in a
+    calendar that still works after the grid (also one with no working time in the grid yet):
+    such a deadline came out null although its target is set."""
     if clock.last.year >= clock.first.year + 200:
         return False
     rows = con.execute(
@@ -389,4 +389,4 @@ def _deadlines_past_grid(con: duckdb.DuckDBPyConnection, clock: BusinessClock) -
         GROUP BY ALL
         """
     ).fetchall()
-    return any(can_ever_work(clock.specs[calendar_id]) for calendar_id, _ in rows)
+    return any(works_after(clock.specs[calendar_id], clock.last) for calendar_id, _ in rows)

@@ -27,6 +27,7 @@ from metrics.calendar import (
     utc_to_local,
     working_dates,
     working_intervals,
+    works_after,
 )
 from tests.oracle import (
     from_epoch,
@@ -722,3 +723,26 @@ def test_grown_clock_after_a_range_without_work_due():
     assert oracle_due(odd_ru, a, 600.0) == want
     got = clock.due(np.array([0]), np.array([a]), np.array([600.0]))
     assert got[0] == want, from_epoch(got[0])
+
+
+def test_a_calendar_of_listed_days_stops_working_after_the_last_one() -> None:
+    listed = CalendarSpec(
+        workdays=(), holidays="", extra_workdays=frozenset({date(2024, 3, 20), date(2024, 4, 6)})
+    )
+    assert works_after(listed, date(2024, 3, 25)) and not works_after(listed, date(2024, 4, 6))
+    # RU moves working days by decree (2024-04-27 was a working Saturday); none are known for 2040
+    moved_only = CalendarSpec(workdays=(), holidays="RU")
+    assert works_after(moved_only, date(2024, 3, 1)) and not works_after(moved_only, date(2040, 1, 1))
+    assert works_after(MSK, date(2040, 1, 1))  # it works on weekdays: always
+    assert not works_after(CalendarSpec(hours=()), date(2024, 1, 1))
+
+
+def test_a_deadline_past_a_calendars_last_working_day_never_comes() -> None:
+    listed = CalendarSpec(workdays=(), holidays="", extra_workdays=frozenset({date(2024, 3, 20)}))
+    clock = BusinessClock([listed], date(2024, 3, 1), date(2024, 3, 10))
+    start = np.array([to_epoch("2024-03-06 12:00", "Europe/Moscow")])
+    # the only working time is 09:00-18:00 on 20 March: 60 minutes come due at 10:00, 600 never
+    assert clock.due(np.array([0]), start, np.array([3600.0]))[0] == to_epoch(
+        "2024-03-20 10:00", "Europe/Moscow"
+    )
+    assert np.isnan(clock.due(np.array([0]), start, np.array([600 * 60.0]))[0])

@@ -364,3 +364,35 @@ def test_tier_tables_match_account_tiers_in_any_case(tmp_path: Path) -> None:
     assert store.config.sla["ism"].resolution_min["bug"] == 180
     assert store.config.sla["standard"].first_response_min == {"email": 7}
     store.close()
+
+
+def test_a_promised_deadline_at_the_end_of_a_day_stays_on_that_day(tmp_path: Path) -> None:
+    # created Tue 2024-01-09 09:00:03, promised 18:00 that day: target 32,397 s = 539.95 min,
+    # which is not a whole number of minutes; the deadline is 18:00, not the next morning
+    row = _one_ticket(
+        tmp_path,
+        "",
+        "2024-01-09T12:00:00+03:00",
+        created_at="2024-01-09T09:00:03+03:00",
+        task_type="enhancement",
+        due_at="2024-01-09T18:00:00+03:00",
+    )
+    assert row["resolution_target_min"] == pytest.approx(539.95)
+    assert row["resolution_due_at"] == utc("2024-01-09T18:00:00+03:00")
+
+
+def test_a_calendar_of_listed_days_only_has_no_deadline_past_its_last_day(tmp_path: Path) -> None:
+    config = """
+[calendars.default]
+timezone = "Europe/Moscow"
+workdays = []
+hours = ["10:00-11:00"]
+extra_workdays = ["2024-03-20", "2024-04-06"]
+"""
+    # two working hours in all: chat's 30 minutes come due on 20 March at 10:30, email's 540 never
+    chat = _one_ticket(tmp_path / "chat", "", "2024-03-06T12:00:00+03:00", config, channel="chat")
+    assert chat["response_due_at"] == utc("2024-03-20T10:30:00+03:00")
+    email = _one_ticket(tmp_path / "email", "", "2024-03-06T12:00:00+03:00", config)
+    assert email["response_due_at"] is None and email["resolution_due_at"] is None
+    # the time so far is still counted: none, the first working hour is still to come
+    assert email["response_business_min"] == 0

@@ -39,16 +39,16 @@ due as (
     select
         elapsed.response_business_s,
         elapsed.resolution_business_s,
-        instant_of_work(response_bucket, worked_at_creation_s + response_target_min * 60) as response_due_at,
-        instant_of_work(resolution_bucket, worked_at_creation_s + resolution_target_min * 60)
+        instant_of_work(response_bucket, worked_at_creation_s + round(response_target_min * 60)) as response_due_at,
+        instant_of_work(resolution_bucket, worked_at_creation_s + round(resolution_target_min * 60))
             as resolution_due_at,
     from elapsed
     left join calendar_work_buckets as response_bucket
         on response_bucket.calendar_id = elapsed.calendar_id
-        and response_bucket.ordinal = work_ordinal(worked_at_creation_s + response_target_min * 60)
+        and response_bucket.ordinal = work_ordinal(worked_at_creation_s + round(response_target_min * 60))
     left join calendar_work_buckets as resolution_bucket
         on resolution_bucket.calendar_id = elapsed.calendar_id
-        and resolution_bucket.ordinal = work_ordinal(worked_at_creation_s + resolution_target_min * 60)
+        and resolution_bucket.ordinal = work_ordinal(worked_at_creation_s + round(resolution_target_min * 60))
 )
 
 select

@@ -70,19 +70,21 @@ clocks_read as (
 targets as (
     select
         * exclude (policy_resolution_target_min),
-        -- a deadline promised on the ticket overrides the policy
-        case when promised_at is not null then promised_business_s / 60
-             else policy_resolution_target_min end as resolution_target_min,
+        -- a deadline promised on the ticket overrides the policy; in whole seconds, so that no
+        -- rounding of minutes moves a deadline at the end of a working day to the next one
+        round(response_target_min * 60) as response_target_s,
+        case when promised_at is not null then promised_business_s
+             else round(policy_resolution_target_min * 60) end as resolution_target_s,
     from clocks_read
 ),
 
 targets_in_working_time as (
     select
         *,
-        worked_at_creation_s + response_target_min * 60 as response_due_worked_s,
+        resolution_target_s / 60 as resolution_target_min,
+        worked_at_creation_s + response_target_s as response_due_worked_s,
         -- pauses push the resolution deadline out by their working time
-        worked_at_creation_s + resolution_target_min * 60 + paused_business_s
-            as resolution_due_worked_s,
+        worked_at_creation_s + resolution_target_s + paused_business_s as resolution_due_worked_s,
     from targets
 ),
 
