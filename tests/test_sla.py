@@ -341,17 +341,23 @@ def test_events_before_creation_keep_their_own_order_even_listed_newest_first(tm
     assert row["resolution_business_min"] == 0
 
 
-def test_a_reply_after_an_unanswered_resolution_is_not_the_first_response(tmp_path: Path) -> None:
-    # created Mon 09:00, resolved 10:00 without an answer, a reply at 11:00 after it
+def test_replies_then_the_resolution_answer_a_ticket_without_a_first_response(tmp_path: Path) -> None:
+    # created Mon 09:00 with no first_response_at, resolved 10:00, an agent reply at 11:00:
+    # DESIGN's edge rule makes the earliest reply the first response whenever the export has
+    # none, so the resolution stands in only for a ticket never replied to
     row = _one_ticket(
-        tmp_path,
+        tmp_path / "replied",
         "X1,2024-03-04T11:00:00+03:00,reply,\n",
         "2024-03-04T12:00:00+03:00",
         resolved_at="2024-03-04T10:00:00+03:00",
     )
-    # the resolution (10:00) came first, so it is the first response: 60 minutes
-    assert row["first_response_at"] == utc("2024-03-04T10:00:00+03:00")
-    assert row["response_business_min"] == 60
+    assert row["first_response_at"] == utc("2024-03-04T11:00:00+03:00")
+    assert row["response_business_min"] == 120
+    silent = _one_ticket(
+        tmp_path / "silent", "", "2024-03-04T12:00:00+03:00", resolved_at="2024-03-04T10:00:00+03:00"
+    )
+    assert silent["first_response_at"] == utc("2024-03-04T10:00:00+03:00")
+    assert silent["response_business_min"] == 60
 
 
 def test_tier_tables_match_account_tiers_in_any_case(tmp_path: Path) -> None:

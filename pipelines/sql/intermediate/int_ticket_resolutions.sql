@@ -27,9 +27,9 @@ tickets_resolved as (
 tickets_answered as (
     select
         * exclude (recorded_first_response_at, first_reply_at),
-        -- an answer recorded on the ticket; else the first agent reply or the resolution,
-        -- whichever came first (a ticket resolved unanswered was answered by its resolution)
-        coalesce(recorded_first_response_at, least(first_reply_at, resolved_at)) as first_response_at,
+        -- an answer recorded on the ticket, else the first agent reply (DESIGN's edge rule,
+        -- even one after the resolution), else the resolution of a ticket never answered
+        coalesce(recorded_first_response_at, first_reply_at, resolved_at) as first_response_at,
     from tickets_resolved
 )
 
