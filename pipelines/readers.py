@@ -21,6 +21,7 @@ import gzip
 import io
 import os
 import tempfile
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -78,10 +79,11 @@ def read_export(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = 
     except FileRefused:
         raise
     except (duckdb.Error, OSError, ValueError, UnicodeError) as error:
-        raise FileRefused(f"{path}: cannot be read: {_first_line(error)}") from None
+        raise FileRefused(f"{path}: cannot be read: {first_line(error)}") from None
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """An error's first line (DuckDB's messages go on with SQL and hints), else its type."""
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
@@ -215,12 +217,12 @@ def _read_csv_as(con: duckdb.DuckDBPyConnection, path: Path, encoding: str) -> R
     try:
         try:
             _duckdb_csv(con, readable, headers, delimiter)
-            return RawTable(headers, None, delimiter == ";", damaged_utf8=encoding == DAMAGED_UTF8)
+            raw = RawTable(headers, None, delimiter == ";")
         except duckdb.InvalidInputException as error:
             if "unicode" in str(error).lower():
-                raise UnicodeError(_first_line(error)) from None
-        # A row the strict reader refuses: read it all with Python's csv module instead.
-        raw = _python_csv(con, readable, headers, delimiter)  # readable is UTF-8 by now
+                raise UnicodeError(first_line(error)) from None
+            # A row the strict reader refuses: read it all with Python's csv module instead.
+            raw = _python_csv(con, readable, headers, delimiter)  # readable is UTF-8 by now
         raw.damaged_utf8 = encoding == DAMAGED_UTF8
         return raw
     finally:
@@ -252,7 +254,7 @@ def _python_csv(con: duckdb.DuckDBPyConnection, path: Path, headers: list[str], 
         next(records)  # the header
         for position, (record, problem) in enumerate(records, start=2):
             if problem is None and len(record) != width:
-                problem = f"expected {width} fields, found {len(record)}"
+                problem = _field_count_problem(width, len(record))
             if problem is not None:
                 malformed.append((position, problem, record))
                 continue
@@ -265,19 +267,24 @@ def _python_csv(con: duckdb.DuckDBPyConnection, path: Path, headers: list[str], 
     return raw
 
 
+def _field_count_problem(width: int, found: int) -> str:
+    """The reason a record with another number of fields than the header is rejected."""
+    return f"expected {width} fields, found {found}"
+
+
 class _Lines:
     """Lines of a text, able to give back those read since the last record ended."""
 
     def __init__(self, text: io.TextIOBase) -> None:
         self.source = iter(text)
-        self.pending: list[str] = []
+        self.pending: deque[str] = deque()  # lines given back: an open quote may have read to the end
         self.since_record: list[str] = []
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
-        line = self.pending.pop(0) if self.pending else next(self.source)
+        line = self.pending.popleft() if self.pending else next(self.source)
         self.since_record.append(line)
         return line
 
@@ -287,7 +294,7 @@ class _Lines:
     def give_back_all_but_first(self) -> str:
         """The first line of the record being read; the lines after it are read again."""
         first, *rest = self.since_record
-        self.pending = rest + self.pending
+        self.pending.extendleft(reversed(rest))
         self.since_record = []
         return first
 
@@ -372,7 +379,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) ->
         filled = max(index for index, value in enumerate(values) if value is not None) + 1
         if filled > width:  # a value beyond the header's columns: as a CSV row with extra fields
             found = [value or "" for value in values[:filled]]
-            malformed.append((position, f"expected {width} fields, found {filled}", found))
+            malformed.append((position, _field_count_problem(width, filled), found))
             continue
         values = values[:width] + [None] * (width - len(values))
         rows.append(position)
