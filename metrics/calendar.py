@@ -95,14 +95,12 @@ def holiday_code(value: object) -> str:
     against the package; "" for none."""
     if not isinstance(value, str):
         raise ValueError(f'holidays must be a country code such as "RU" (or "" for none), got {value!r}')
-    country, _, subdivision = value.strip().upper().partition("-")
-    if not country:
-        return ""
+    code = value.strip().upper()
     try:
-        holidays_lib.country_holidays(country, subdiv=subdivision or None, years=2000)
+        _public_holidays(code, 2000)  # the package refuses a code it does not know
     except NotImplementedError as error:
         raise ValueError(f"holidays {value!r}: {error}") from None
-    return f"{country}-{subdivision}" if subdivision else country
+    return code
 
 
 def _hhmm(minutes: int) -> str:

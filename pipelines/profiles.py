@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines import schemas
+from pipelines.readers import first_line
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 CANONICAL = "canonical"
@@ -212,8 +213,9 @@ def _check_formats(formats: tuple[str, ...], path: Path) -> None:
         try:
             duckdb.execute("SELECT try_strptime('2024-01-01', ?)", [pattern])
         except duckdb.Error as error:
-            detail = str(error).strip().splitlines()[0]
-            raise ProfileError(f"{path}: timestamp_formats: {pattern!r} is not a format: {detail}") from None
+            raise ProfileError(
+                f"{path}: timestamp_formats: {pattern!r} is not a format: {first_line(error)}"
+            ) from None
 
 
 def _kind_map(kind: str, table: dict[str, Any], path: Path) -> KindMap:

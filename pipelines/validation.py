@@ -34,6 +34,7 @@ _BLANK_BEFORE_OFFSET = r"\s+([+-]\d\d(:?\d\d)?|Z|z)$"
 # Blanks a spreadsheet leaves around a value: space, tab, line breaks, no-break spaces, BOM.
 _BLANK_CODES = (32, 9, 10, 11, 12, 13, 160, 8199, 8203, 8239, 12288, 65279)
 _BLANKS = "'" + "".join(map(chr, _BLANK_CODES)) + "'"
+_BLANK_CODE_LIST = ", ".join(map(str, _BLANK_CODES))
 _TRUE = ("true", "t", "yes", "y", "1", "да", "истина")
 _FALSE = ("false", "f", "no", "n", "0", "нет", "ложь")
 
@@ -82,10 +83,9 @@ def _trimmed(column: str, spec: ColumnSpec) -> str:
     space, BOM…), as spreadsheets leave them; other columns only spaces. The ends are looked at
     first: most values have no blanks, and trim() costs."""
     if spec.normalise:
-        codes = ", ".join(map(str, _BLANK_CODES))
         return (
-            f"CASE WHEN {column} = '' THEN NULL "
-            f"WHEN unicode({column}) IN ({codes}) OR unicode(right({column}, 1)) IN ({codes}) "
+            f"CASE WHEN {column} = '' THEN NULL WHEN unicode({column}) IN ({_BLANK_CODE_LIST}) "
+            f"OR unicode(right({column}, 1)) IN ({_BLANK_CODE_LIST}) "
             f"THEN nullif(trim({column}, {_BLANKS}), '') ELSE {column} END"
         )
     return (
@@ -285,18 +285,20 @@ def parse_statement(
 ) -> Statement:
     """CREATE TEMP TABLE parsed_rows: row_number, typed canonical columns, reject_column/reason."""
     sql = Statement()
+    formats = list(formats or [])
     specs = [spec for spec in columns(mapping.kind) if spec.name in set(mapping.present)]
+    present = {spec.name for spec in specs}
     texts = [f"{raw.row_number_sql()} AS row_number"] + [
         f"{_source_text(raw, mapping, spec, sql)} AS v_{spec.name}" for spec in specs
     ]
-    layers = [texts, *_timestamp_layers(specs, list(formats or []), sql)]
+    layers = [texts, *_timestamp_layers(specs, formats, sql)]
     layers.append([
         f"{expression} AS {alias}"
         for spec in specs
-        for alias, expression in _parsed(spec, f"v_{spec.name}", raw, list(formats or []), sql).items()
+        for alias, expression in _parsed(spec, f"v_{spec.name}", raw, formats, sql).items()
     ])  # fmt: skip
     layers.append(_typed_timestamps(specs, timezone))
-    reasons = {spec.name: _reasons(spec, {s.name for s in specs}, raw.damaged_utf8) for spec in specs}
+    reasons = {spec.name: _reasons(spec, present, raw.damaged_utf8) for spec in specs}
     checked = [name for name, found in reasons.items() if found]
     layers.append(
         [f"nullif(concat_ws('; ', {', '.join(reasons[name])}), '') AS r_{name}" for name in checked]

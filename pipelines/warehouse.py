@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import ConfigError
+from pipelines.readers import first_line
 from pipelines.schemas import STAGING_TABLES, staging_ddl
 
 DEFAULT_DB = Path("data/warehouse.duckdb")
@@ -81,8 +82,7 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(str(db))
     except duckdb.Error as error:
         # Held open by another program (a notebook, the duckdb shell), or not a DuckDB file.
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise WarehouseUnavailable(f"{db}: cannot open the warehouse: {detail}") from None
+        raise WarehouseUnavailable(f"{db}: cannot open the warehouse: {first_line(error)}") from None
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # the CLI draws its own
     con.execute(f"SET memory_limit = '{_memory_limit(MEMORY_LIMIT)}'")

@@ -10,8 +10,9 @@ tickets as (
         created_at,
         coalesce(first_response_at, resolved_at, getvariable('as_of')) as answered_at,
         coalesce(resolved_at, getvariable('as_of')) as settled_at,
-        response_target_min,
-        policy_resolution_target_min as resolution_target_min,
+        -- targets in whole seconds, as int_ticket_clocks carries them to the due instant
+        round(response_target_min * 60) as response_target_s,
+        round(policy_resolution_target_min * 60) as resolution_target_s,
     from int_ticket_policies
 ),
 
@@ -35,20 +36,27 @@ elapsed as (
         and settled_bucket.bucket = grid_bucket(tickets.settled_at)
 ),
 
+targets_in_working_time as (
+    select
+        *,
+        worked_at_creation_s + response_target_s as response_due_worked_s,
+        worked_at_creation_s + resolution_target_s as resolution_due_worked_s,
+    from elapsed
+),
+
 due as (
     select
-        elapsed.response_business_s,
-        elapsed.resolution_business_s,
-        instant_of_work(response_bucket, worked_at_creation_s + round(response_target_min * 60)) as response_due_at,
-        instant_of_work(resolution_bucket, worked_at_creation_s + round(resolution_target_min * 60))
-            as resolution_due_at,
-    from elapsed
+        targets.response_business_s,
+        targets.resolution_business_s,
+        instant_of_work(response_bucket, targets.response_due_worked_s) as response_due_at,
+        instant_of_work(resolution_bucket, targets.resolution_due_worked_s) as resolution_due_at,
+    from targets_in_working_time as targets
     left join calendar_work_buckets as response_bucket
-        on response_bucket.calendar_id = elapsed.calendar_id
-        and response_bucket.ordinal = work_ordinal(worked_at_creation_s + round(response_target_min * 60))
+        on response_bucket.calendar_id = targets.calendar_id
+        and response_bucket.ordinal = work_ordinal(targets.response_due_worked_s)
     left join calendar_work_buckets as resolution_bucket
-        on resolution_bucket.calendar_id = elapsed.calendar_id
-        and resolution_bucket.ordinal = work_ordinal(worked_at_creation_s + round(resolution_target_min * 60))
+        on resolution_bucket.calendar_id = targets.calendar_id
+        and resolution_bucket.ordinal = work_ordinal(targets.resolution_due_worked_s)
 )
 
 select
