@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from metrics.calendar import local_to_utc
 from pipelines.config import ConfigError, load_config
-from pipelines.profiles import ProfileError, load_profile, named_profile
+from pipelines.ingest.profile import ProfileError, load_profile, named_profile
 from pipelines.warehouse import (
     DEFAULT_DB,
     LockTimeout,

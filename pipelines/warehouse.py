@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import ConfigError
-from pipelines.readers import first_line
+from pipelines.ingest.readers import first_line
 from pipelines.schemas import STAGING_TABLES, staging_ddl
 
 DEFAULT_DB = Path("data/warehouse.duckdb")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pipelines.bench import SLA_CORE_SQL, _peer_deadline, _peer_elapsed, sla_core
+from pipelines.bench.runner import SLA_CORE_SQL, _peer_deadline, _peer_elapsed, sla_core
 from tests.conftest import FIXTURES, Warehouse
 
 GOOD = FIXTURES / "ingest"

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import ingest as ingest_module
+from pipelines.ingest import loading as ingest_module
 from pipelines import schemas
 from tests.conftest import FIXTURES, Warehouse, fetch_table, run_cli, utc, write
 
@@ -552,7 +552,7 @@ def test_the_files_last_row_of_a_key_wins_even_when_it_repeats_an_earlier_one(
 
 
 def test_a_profile_with_an_unknown_timezone_is_refused(tmp_path: Path) -> None:
-    from pipelines.profiles import ProfileError, load_profile
+    from pipelines.ingest.profile import ProfileError, load_profile
 
     profile = write(
         tmp_path / "bad.toml", 'timezone = "Mars/Olympus"\n[tickets]\ncolumns = { ticket_id = "id" }\n'
@@ -595,7 +595,7 @@ def test_a_file_that_cannot_be_validated_is_refused_and_the_others_still_load(
     ],
 )
 def test_profile_mistakes_are_named(tmp_path: Path, text: str, said: str) -> None:
-    from pipelines.profiles import ProfileError, load_profile
+    from pipelines.ingest.profile import ProfileError, load_profile
 
     with pytest.raises(ProfileError) as error:
         load_profile(write(tmp_path / "mine.toml", text))
@@ -605,7 +605,7 @@ def test_profile_mistakes_are_named(tmp_path: Path, text: str, said: str) -> Non
 def test_a_profile_with_null_values_and_a_value_map_without_a_default(
     tmp_path: Path, warehouse: Warehouse
 ) -> None:
-    from pipelines.profiles import load_profile
+    from pipelines.ingest.profile import load_profile
 
     profile = load_profile(
         write(
@@ -710,7 +710,7 @@ def test_an_empty_row_keeps_its_place_when_the_file_has_a_malformed_row(
 def test_cp1251_first_met_past_the_sample_with_a_malformed_row(
     tmp_path: Path, warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipelines import readers
+    from pipelines.ingest import readers
 
     monkeypatch.setattr(readers, "SNIFF_BYTES", 64)  # the sample ends before the Cyrillic
     path = write(
@@ -738,7 +738,7 @@ def test_a_warehouse_another_program_holds_is_a_clear_refusal(
 def test_a_utf8_file_with_a_stray_cp1251_byte_rejects_that_row_only(
     tmp_path: Path, warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch, sample_bytes: int
 ) -> None:
-    from pipelines import readers
+    from pipelines.ingest import readers
 
     monkeypatch.setattr(readers, "SNIFF_BYTES", sample_bytes)
     text = ACCOUNTS_HEADER + "R1,ООО Ромашка,standard,1,1,1\nR2,Ёлка,standard,1,1,1\n"
@@ -755,7 +755,7 @@ def test_a_utf8_file_with_a_stray_cp1251_byte_rejects_that_row_only(
 def test_a_profiles_date_formats_read_dates_and_date_only_deadlines(
     tmp_path: Path, warehouse: Warehouse
 ) -> None:
-    from pipelines.profiles import load_profile
+    from pipelines.ingest.profile import load_profile
 
     profile = load_profile(
         write(
@@ -793,7 +793,7 @@ def test_a_profiles_date_formats_read_dates_and_date_only_deadlines(
 def test_a_profile_column_the_file_lacks_is_noted_and_a_kind_it_lacks_is_named(
     tmp_path: Path, warehouse: Warehouse
 ) -> None:
-    from pipelines.profiles import load_profile
+    from pipelines.ingest.profile import load_profile
 
     profile = load_profile(
         write(

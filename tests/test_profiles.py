@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.profiles import named_profile
+from pipelines.ingest.profile import named_profile
 from tests.conftest import FIXTURES, Warehouse, utc, write
 
 REALDATA = Path(

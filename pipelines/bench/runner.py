@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from metrics.calendar import CalendarSpec, working_dates
-from pipelines.build import SQL_DIR, build, latest_timestamp
+from pipelines.build import build, latest_timestamp
 from pipelines.config import Config, load_config
 from pipelines.ingest import ingest_files
 from pipelines.warehouse import connect
@@ -200,7 +200,7 @@ def sla_core(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
-SLA_CORE_SQL = (SQL_DIR / "bench" / "sla_core.sql").read_text(encoding="utf-8")
+SLA_CORE_SQL = Path(__file__).with_name("sla_core.sql").read_text(encoding="utf-8")
 
 SCAN_FLOOR_SQL = """
     WITH events_per_ticket AS (

@@ -22,9 +22,9 @@ import pyarrow as pa
 
 from pipelines import schemas
 from pipelines.config import Config
-from pipelines.profiles import Mapping, Profile, ProfileError, builtin_profiles, choose_mapping
-from pipelines.readers import RAW_TABLE, FileRefused, RawTable, read_export
-from pipelines.validation import PARSED_TABLE, parse_statement
+from pipelines.ingest.profile import Mapping, Profile, ProfileError, builtin_profiles, choose_mapping
+from pipelines.ingest.readers import RAW_TABLE, FileRefused, RawTable, read_export
+from pipelines.ingest.validation import PARSED_TABLE, parse_statement
 
 Progress = Callable[[str], None]
 

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 
 from metrics.calendar import tz_switches
-from pipelines.profiles import Mapping
-from pipelines.readers import RAW_TABLE, RawTable
+from pipelines.ingest.profile import Mapping
+from pipelines.ingest.readers import RAW_TABLE, RawTable
 from pipelines.schemas import ColumnSpec, columns
 
 PARSED_TABLE = "parsed_rows"

@@ -1,0 +1,253 @@
+"""`cspulse build`: run the model DAG as of one instant, then publish the dashboard snapshot.
+
+The models and their order come from `dag.py`. The build's as-of is a parameter of every run:
+`build()` computes the marts as of the build's instant into the warehouse; `Run.as_of_another()`
+computes any model as of another instant in a connection of its own (its views and tables are
+temporary and private to it, so nothing of the build is touched) — the health history and the
+churn backtest are loops over it (series models, metrics.models.SeriesModel).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from pipelines.build import dag
+from pipelines.build.dag import Model
+from pipelines.build.inputs import Prepared, deadlines_past_grid, refresh_placeholder_accounts
+from pipelines.config import STANDARD_TIER, Config
+from pipelines.warehouse import publish_snapshot
+
+Progress = Callable[[str], None]
+RUN_TABLES = ("ingest_runs", "rejected_rows", "build_runs")
+# How a model is kept in the build's connection. In a computation as of another instant every
+# model is a temporary object of its own connection.
+KEPT_AS = {"view": "TEMP VIEW", "temp": "TEMP TABLE", "table": "TABLE"}
+GRID_TABLES = {"calendar_buckets", "calendar_work_buckets", "calendar_day_ends"}
+
+
+def marts(models: dict[str, Model] | None = None) -> list[str]:
+    """The models kept in the warehouse: the contract's marts."""
+    models = models or dag.all_models()
+    return [name for name in dag.ordered(models) if models[name].materialized == "table"]
+
+
+def snapshot_tables() -> list[str]:
+    return [*marts(), *RUN_TABLES]
+
+
+def start_session(con: duckdb.DuckDBPyConnection, config: Config, as_of: datetime) -> None:
+    """Settings and parameters every model run reads: as-of, the default timezone."""
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    # The models need no row order, and keeping it costs memory on millions of rows.
+    con.execute("SET preserve_insertion_order = false")
+    # The calendar lookups join millions of tickets to a small grid; this optimizer would make
+    # the tickets the hash table (6-8x slower and gigabytes of memory). Re-check on upgrades.
+    con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+    con.execute("SET VARIABLE as_of = CAST(? AS TIMESTAMPTZ)", [as_of])
+    con.execute("SET VARIABLE default_timezone = ?", [config.default_timezone])
+    con.execute("SET VARIABLE standard_tier = ?", [STANDARD_TIER])
+    for path in dag.MACRO_FILES:
+        _run_sql_file(con, path)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One computation of models: where (a connection), as of when, with which settings."""
+
+    con: duckdb.DuckDBPyConnection
+    config: Config
+    as_of: datetime
+    prepared: Prepared
+    private: bool = False  # every model a temporary object of `con` (a computation as of another instant)
+
+    def model(self, model: Model) -> None:
+        """Create or replace one model's relation."""
+        kept_as = KEPT_AS[model.materialized]
+        if self.private and kept_as == "TABLE":
+            kept_as = "TEMP TABLE"
+        _drop_other_kinds(self.con, model.name, kept_as, keep_warehouse_relation=self.private)
+        if model.kind == "sql":
+            # CREATE OR REPLACE: a mart is swapped in one statement, never missing in between.
+            self.con.execute(f"CREATE OR REPLACE {kept_as} {model.name} AS\n{model.sql}")
+            return
+        output = self._series(model) if model.series is not None else self._python(model)
+        self.con.register(f"{model.name}__output", output)
+        try:
+            self.con.execute(f"CREATE OR REPLACE {kept_as} {model.name} AS SELECT * FROM {model.name}__output")
+        finally:
+            self.con.unregister(f"{model.name}__output")
+
+    def _frames(self, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+        return {name: self.con.table(name).df() for name in names}
+
+    def _python(self, model: Model) -> pa.Table | pd.DataFrame:
+        assert model.python is not None
+        function = model.python.function
+        arguments: dict[str, Any] = self._frames(model.inputs)
+        parameters = inspect.signature(function).parameters
+        if "as_of" in parameters:
+            arguments["as_of"] = self.as_of
+        if "settings" in parameters:
+            arguments["settings"] = self.config
+        return function(**arguments)
+
+    def _series(self, model: Model) -> pd.DataFrame:
+        """`of` as of each instant the series' `dates` gives, stacked with the instant's label."""
+        series = model.series
+        assert series is not None
+        dates: pd.DataFrame = series.dates(as_of=self.as_of, settings=self.config, **self._frames(series.inputs))
+        keys = [c for c in dates.columns if c not in ("as_of", series.date_column)]
+        parts = []
+        for instant, rows in dates.groupby("as_of", sort=True):
+            moment = pd.Timestamp(instant).to_pydatetime()
+            frame = self.as_of_another(series.of, moment).to_pandas()
+            if keys:
+                frame = frame.merge(rows[keys].drop_duplicates(), on=keys)
+                frame.insert(0, "as_of", moment)
+            frame.insert(0, series.date_column, rows[series.date_column].iloc[0])
+            parts.append(frame)
+        if parts:
+            return pd.concat(parts, ignore_index=True)
+        empty = self.as_of_another(series.of, self.as_of).to_pandas().iloc[0:0]
+        if keys:
+            empty.insert(0, "as_of", pd.Series(dtype="datetime64[us, UTC]"))
+        empty.insert(0, series.date_column, pd.Series(dtype=dates[series.date_column].dtype))
+        return empty
+
+    def as_of_another(self, target: str, as_of: datetime) -> pa.Table:
+        """`target` (and what it needs) computed as of `as_of`, in a connection of its own."""
+        models = dag.all_models()
+        cursor = self.con.cursor()  # the same database, its own temporary objects and variables
+        try:
+            start_session(cursor, self.config, as_of)
+            self.prepared.create(cursor)
+            run = Run(cursor, self.config, as_of.astimezone(UTC), self.prepared, private=True)
+            for name in dag.select(models, [target]):
+                run.model(models[name])
+            return cursor.table(target).arrow().read_all()
+        finally:
+            cursor.close()
+
+
+def _drop_other_kinds(
+    con: duckdb.DuckDBPyConnection, name: str, kind: str, keep_warehouse_relation: bool = False
+) -> None:
+    """Drop a relation of this name that is not of the kind about to be made (a model whose
+    materialisation changed, or a view left by an older version)."""
+    wanted = {"TEMP VIEW": ("temp", "VIEW"), "TEMP TABLE": ("temp", "LOCAL TEMPORARY")}.get(
+        kind, (None, "BASE TABLE")
+    )
+    for catalog, kind_found in con.execute(
+        "SELECT table_catalog, table_type FROM information_schema.tables WHERE table_name = ?",
+        [name],
+    ).fetchall():
+        if (catalog == "temp", kind_found) == (wanted[0] == "temp", wanted[1]):
+            continue
+        if catalog != "temp" and keep_warehouse_relation:
+            continue  # a private run leaves the warehouse's relation alone (its own shadows it)
+        qualified = f"temp.main.{name}" if catalog == "temp" else f"main.{name}"
+        con.execute(f"DROP {'VIEW' if kind_found == 'VIEW' else 'TABLE'} {qualified}")
+
+
+def build(
+    con: duckdb.DuckDBPyConnection,
+    db: Path,
+    config: Config,
+    as_of: datetime,
+    progress: Progress | None = None,
+    select: list[str] | None = None,
+) -> dict[str, Any]:
+    """Compute the marts (all, or those `select` names) as of `as_of`; publish the snapshot."""
+    say = progress or (lambda message: None)
+    started = datetime.now(UTC)
+    clock_started = time.perf_counter()
+    as_of = as_of.astimezone(UTC).replace(microsecond=0)
+    models = dag.all_models()
+    chosen = dag.select(models, select)
+    start_session(con, config, as_of)
+    # No transaction around the models: DuckDB plans tables made inside one as if empty.
+    # Each mart is replaced in one statement, and the dashboard snapshot is published only
+    # after the last one, so a failed build leaves the dashboard on the previous build.
+    say("placeholder accounts")
+    placeholders = refresh_placeholder_accounts(con)
+    prepared = Prepared.for_build(con, config, as_of)
+    run = Run(con, config, as_of, prepared)
+    timings: dict[str, float] = {"prepare_s": round(time.perf_counter() - clock_started, 3)}
+    for name in chosen:
+        say(f"model {name}")
+        model_started = time.perf_counter()
+        run.model(models[name])
+        timings[name] = round(time.perf_counter() - model_started, 3)
+        if name == "sla_tickets":
+            timings["grid_growth_s"] = _grow_grid_for_deadlines(run, models, chosen, say)
+            timings["sla_s"] = round(time.perf_counter() - clock_started, 3)
+    built = [name for name in chosen if models[name].materialized == "table"]
+    counts = {mart: _count(con, mart) for mart in built}
+    finished = datetime.now(UTC)
+    con.execute(
+        "INSERT INTO build_runs SELECT coalesce(max(build_id), 0) + 1, ?, ?, ?, ?, ? FROM build_runs",
+        [as_of, config.to_toml(), started, finished, json.dumps(counts)],
+    )
+    say("publishing the dashboard snapshot")
+    snapshot_started = time.perf_counter()
+    snapshot = publish_snapshot(con, db, [t for t in snapshot_tables() if _exists(con, t)])
+    timings["snapshot_s"] = round(time.perf_counter() - snapshot_started, 3)
+    return {
+        "as_of": as_of.isoformat(),
+        "rows": counts,
+        "placeholder_accounts": placeholders,
+        "calendars": len(prepared.specs),
+        "unknown_calendars": prepared.unknown_calendars,
+        "grid_bucket_s": prepared.clock.step,
+        "seconds": round((finished - started).total_seconds(), 3),
+        "timings": timings,
+        "snapshot": str(snapshot),
+    }
+
+
+def _grow_grid_for_deadlines(run: Run, models: dict[str, Model], chosen: list[str], say: Progress) -> float:
+    """Re-run the models that read the grid, up to sla_tickets, while a deadline falls past it."""
+    started = time.perf_counter()
+    readers = dag.downstream(models, GRID_TABLES) & dag.upstream(models, {"sla_tickets"})
+    days = 31
+    while deadlines_past_grid(run.con, run.prepared.clock):
+        say("a deadline lies past the calendar grid: extending it")
+        run.prepared.extend_grid(run.con, days)
+        days *= 2
+        for name in chosen:
+            if name in readers:
+                run.model(models[name])
+    return round(time.perf_counter() - started, 3)
+
+
+def _run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    for statement in path.read_text(encoding="utf-8").split(";"):
+        if statement.strip() and not all(
+            line.strip().startswith("--") or not line.strip() for line in statement.splitlines()
+        ):
+            con.execute(statement)
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog <> 'temp' AND table_name = ?",
+        [table],
+    ).fetchone()
+    return bool(row and row[0])
