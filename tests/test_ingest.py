@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.ingest import loading as ingest_module
 from pipelines import schemas
+from pipelines.ingest import loading as ingest_module
 from tests.conftest import FIXTURES, Warehouse, fetch_table, run_cli, utc, write
 
 GOOD = FIXTURES / "ingest"
