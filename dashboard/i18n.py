@@ -120,6 +120,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "At-risk queue (least business time left first)",
         "ru": "Очередь риска (меньше всего рабочего времени в начале)",
     },
+    "open_breached_queue": {
+        "en": "Open and past the target (oldest first)",
+        "ru": "Открытые с нарушенным сроком (сначала самые старые)",
+    },
     "compliance_by": {"en": "Compliance by {dimension}", "ru": "Соблюдение: {dimension}"},
     "top_groups": {"en": "The 8 largest groups are drawn.", "ru": "Показаны 8 крупнейших групп."},
     # clients / managers

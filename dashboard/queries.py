@@ -23,7 +23,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from metrics.sla import compliance_rate
+from metrics import kpis
+from metrics.sla import queues
 
 DEFAULT_DB = Path("data/warehouse.duckdb")
 TICKET_COLUMNS = (
@@ -173,26 +174,9 @@ def filter_choices(version: float | None) -> dict[str, list[Any]]:
 # --- overview ---------------------------------------------------------------------------------
 
 
-def _with_compliance(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add response_pct and resolution_pct from the met / breached counts (metrics.sla)."""
-    frame = frame.copy()
-    frame["response_pct"] = compliance_rate(frame["response_met"], frame["response_breached"], 0)
-    frame["resolution_pct"] = compliance_rate(frame["met"], frame["breached"], frame["open_breached"])
-    return frame
-
-
-_COUNTS = """
-    sum(tickets) AS tickets,
-    sum(response_judged) AS response_judged,
-    sum(response_met) AS response_met,
-    sum(response_breached) AS response_breached,
-    sum(resolution_judged) AS resolution_judged,
-    sum(met) AS met,
-    sum(breached) AS breached,
-    sum(open) AS open,
-    sum(at_risk) AS at_risk,
-    sum(open_breached) AS open_breached
-"""
+_with_compliance = kpis.with_compliance
+_COUNTS = kpis.compliance_counts_sql()
+_TICKET_STATS = kpis.ticket_kpis_sql()
 
 
 @st.cache_data(show_spinner=False)
@@ -203,25 +187,6 @@ def compliance_by_month(version: float | None, filters: Filters) -> pd.DataFrame
         params,
     )
     return _with_compliance(frame)
-
-
-_TICKET_STATS = """
-    count(*) AS tickets,
-    median(response_business_min) FILTER (WHERE is_responded) AS median_response_min,
-    quantile_cont(response_business_min, 0.9) FILTER (WHERE is_responded) AS p90_response_min,
-    median(resolution_business_min) FILTER (WHERE is_resolved) AS median_resolution_min,
-    quantile_cont(resolution_business_min, 0.9) FILTER (WHERE is_resolved) AS p90_resolution_min,
-    count(*) FILTER (WHERE NOT is_resolved) AS backlog,
-    count(*) FILTER (WHERE sla_state = 'at_risk') AS at_risk,
-    count(*) FILTER (WHERE sla_state = 'open_breached') AS open_breached,
-    avg(CASE WHEN reopens > 0 THEN 1.0 ELSE 0.0 END) FILTER (WHERE is_resolved) AS reopen_rate,
-    avg(CASE WHEN reassignments > 0 THEN 1.0 ELSE 0.0 END) AS reassignment_rate,
-    avg(csat) AS csat,
-    count(*) FILTER (WHERE response_met) AS response_met,
-    count(*) FILTER (WHERE NOT response_met) AS response_breached,
-    count(*) FILTER (WHERE sla_state = 'met') AS met,
-    count(*) FILTER (WHERE sla_state = 'breached') AS breached
-"""
 
 
 @st.cache_data(show_spinner=False)
@@ -314,36 +279,39 @@ def tickets_behind(
 ) -> pd.DataFrame:
     """The judged tickets of one month and group: breached ones first."""
     column = DIMENSIONS[dimension]
-    return _tickets(
-        filters,
-        f"month = ? AND coalesce({column}, '') = ? AND sla_state IS NOT NULL",
-        [month, group],
-        "sla_state IN ('breached', 'open_breached') DESC, resolution_business_min DESC",
-        limit,
-    )
+    return _queue(filters, queues.JUDGED, limit, f"month = ? AND coalesce({column}, '') = ?", [month, group])
 
 
 @st.cache_data(show_spinner=False)
 def breached_tickets(version: float | None, filters: Filters, limit: int = 500) -> pd.DataFrame:
-    return _tickets(
-        filters,
-        "sla_state IN ('breached', 'open_breached')",
-        [],
-        "created_at DESC",
-        limit,
-    )
+    return _queue(filters, queues.BREACHED, limit)
 
 
 @st.cache_data(show_spinner=False)
-def at_risk_queue(version: float | None, filters: Filters, limit: int = 500) -> pd.DataFrame:
-    """Open tickets with a resolution target, least business time left first."""
-    return _tickets(
-        filters,
-        "sla_state IN ('at_risk', 'open')",
-        [],
-        "resolution_left_min ASC",
-        limit,
-    )
+def at_risk_queue(
+    version: float | None, filters: Filters, manager: str | None = None, limit: int = 500
+) -> pd.DataFrame:
+    """Open tickets that can still make their target, least business time left first (metrics)."""
+    return _queue(filters, queues.AT_RISK, limit, *_of_manager(manager))
+
+
+@st.cache_data(show_spinner=False)
+def open_breached_queue(
+    version: float | None, filters: Filters, manager: str | None = None, limit: int = 500
+) -> pd.DataFrame:
+    """Open tickets already past their resolution target, the oldest first (metrics)."""
+    return _queue(filters, queues.OPEN_BREACHED, limit, *_of_manager(manager))
+
+
+def _of_manager(manager: str | None) -> tuple[str, list[Any]]:
+    return ("coalesce(cs_manager, '') = ?", [manager]) if manager is not None else ("", [])
+
+
+def _queue(
+    filters: Filters, queue: queues.Queue, limit: int, extra: str = "", extra_params: list[Any] | None = None
+) -> pd.DataFrame:
+    condition = f"({queue.condition})" + (f" AND {extra}" if extra else "")
+    return _tickets(filters, condition, extra_params or [], queue.order, limit)
 
 
 # --- clients and managers ---------------------------------------------------------------------
@@ -385,19 +353,6 @@ def manager_ticket_stats(version: float | None, filters: Filters, manager: str) 
     where, params = filters.where("coalesce(cs_manager, '') = ?")
     frame = _frame(f"SELECT {_TICKET_STATS} FROM sla_tickets WHERE {where}", [*params, manager])
     return _with_compliance(frame).iloc[0].to_dict()
-
-
-@st.cache_data(show_spinner=False)
-def manager_at_risk_queue(
-    version: float | None, filters: Filters, manager: str, limit: int = 500
-) -> pd.DataFrame:
-    return _tickets(
-        filters,
-        "coalesce(cs_manager, '') = ? AND sla_state IN ('at_risk', 'open', 'open_breached')",
-        [manager],
-        "resolution_left_min ASC",
-        limit,
-    )
 
 
 @st.cache_data(show_spinner=False)

@@ -12,19 +12,26 @@ table by table (DESIGN, "Configuration"):
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
 from metrics.calendar import CalendarSpec
+from metrics.settings import AdoptionSettings, DeltasSettings, HealthSettings, PricingSettings
 from metrics.sla import SlaPolicy
 
 DEFAULTS_PATH = Path(__file__).with_name("defaults.toml")
 LOCAL_CONFIG = Path("cspulse.toml")
 STANDARD_TIER = "standard"  # the SLA tier a tier without a table of its own falls back to
 
+_ANALYSES: dict[str, type[PricingSettings | DeltasSettings | AdoptionSettings | HealthSettings]] = {
+    "pricing": PricingSettings,
+    "deltas": DeltasSettings,
+    "adoption": AdoptionSettings,
+    "health": HealthSettings,
+}
 _TABLE_KEYS: dict[str, set[str]] = {
     "sla": {
         "calendar",
@@ -42,16 +49,8 @@ _TABLE_KEYS: dict[str, set[str]] = {
         "extra_holidays",
         "extra_workdays",
     },
-    "pricing": {
-        "implementation_points",
-        "weights",
-        "base_price",
-        "price_per_point",
-        "manager_capacity",
-    },
-    "deltas": {"baseline_tier"},
-    "adoption": {"window_days", "min_adoption_rate"},
-    "health": {"weights", "bands", "seats_full", "churn_min_labels"},
+    # the analyses' tables: their keys are the fields of their typed settings
+    **{name: settings.keys() for name, settings in _ANALYSES.items()},
 }
 
 
@@ -65,10 +64,10 @@ class Config:
 
     calendars: dict[str, CalendarSpec]
     sla: dict[str, SlaPolicy]
-    pricing: dict[str, Any] = field(default_factory=dict)
-    deltas: dict[str, Any] = field(default_factory=dict)
-    adoption: dict[str, Any] = field(default_factory=dict)
-    health: dict[str, Any] = field(default_factory=dict)
+    pricing: PricingSettings
+    deltas: DeltasSettings
+    adoption: AdoptionSettings
+    health: HealthSettings
     source: str = "built-in defaults"
 
     @property
@@ -81,10 +80,10 @@ class Config:
         document: dict[str, Any] = {
             "calendars": {name: spec.to_table() for name, spec in self.calendars.items()},
             "sla": {tier: _policy_table(policy) for tier, policy in self.sla.items()},
-            "pricing": self.pricing,
-            "deltas": self.deltas,
-            "adoption": self.adoption,
-            "health": self.health,
+            "pricing": self.pricing.to_table(),
+            "deltas": self.deltas.to_table(),
+            "adoption": self.adoption.to_table(),
+            "health": self.health.to_table(),
         }
         return f"# configuration in force, from {self.source}\n" + tomli_w.dumps(document)
 
@@ -132,10 +131,13 @@ def _config_from(builtin: dict[str, Any], user: dict[str, Any], source: str) -> 
         if isinstance(error, ConfigError):
             raise
         raise ConfigError(f"{source}: {error}") from None
-    simple = {
-        name: {**builtin[name], **user.get(name, {})} for name in ("pricing", "deltas", "adoption", "health")
-    }
-    return Config(calendars=calendars, sla=sla, source=source, **simple)
+    analyses: dict[str, Any] = {}
+    for name, settings in _ANALYSES.items():
+        try:
+            analyses[name] = settings.from_table({**builtin[name], **user.get(name, {})})
+        except (ValueError, TypeError) as error:
+            raise ConfigError(f"{source}: [{name}] {error}") from None
+    return Config(calendars=calendars, sla=sla, source=source, **analyses)
 
 
 def _check_keys(user: dict[str, Any], source: str) -> None:

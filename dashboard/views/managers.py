@@ -40,7 +40,8 @@ with st.spinner(t("loading")):
     }
     team |= {k: v for k, v in queries.compliance_totals(version, filters).items() if k.endswith("_pct")}
     portfolio = queries.manager_portfolio(version, filters, manager)
-    queue = queries.manager_at_risk_queue(version, filters, manager)
+    queue = queries.at_risk_queue(version, filters, manager)
+    overdue = queries.open_breached_queue(version, filters, manager)
 
 st.subheader(t("manager_vs_team", manager=manager))
 rows: list[tuple[str, str, Callable[[Any, str], str]]] = [
@@ -86,3 +87,5 @@ components.table(shown, f"portfolio_{manager}")
 
 st.subheader(t("at_risk_queue"))
 components.table(queue, f"at_risk_{manager}")
+st.subheader(t("open_breached_queue"))
+components.table(overdue, f"open_breached_{manager}")

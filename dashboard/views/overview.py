@@ -22,8 +22,6 @@ if not stats["tickets"]:
     st.info(t("no_data"))
     st.stop()
 
-judged_response = int(totals["response_met"] + totals["response_breached"])
-judged_resolution = int(totals["met"] + totals["breached"] + totals["open_breached"])
 row = st.columns(4)
 components.kpi(row[0], t("tickets"), i18n.number(stats["tickets"], lang))
 components.kpi(
@@ -33,7 +31,7 @@ components.kpi(
     t(
         "of_judged",
         met=i18n.number(totals["response_met"], lang),
-        judged=i18n.number(judged_response, lang),
+        judged=i18n.number(totals["response_denominator"], lang),
     )
     + ". "
     + t("compliance_rule"),
@@ -42,7 +40,11 @@ components.kpi(
     row[2],
     t("resolution_sla"),
     i18n.percent(totals["resolution_pct"], lang),
-    t("of_judged", met=i18n.number(totals["met"], lang), judged=i18n.number(judged_resolution, lang))
+    t(
+        "of_judged",
+        met=i18n.number(totals["met"], lang),
+        judged=i18n.number(totals["resolution_denominator"], lang),
+    )
     + ". "
     + t("compliance_rule"),
 )

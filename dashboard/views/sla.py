@@ -64,8 +64,12 @@ group = right.selectbox(
 )
 components.table(queries.tickets_behind(version, filters, dimension, month, group), "tickets_behind")
 
-tab_breached, tab_risk = st.tabs([t("breached_tickets"), t("at_risk_queue")])
-with tab_breached:
-    components.table(queries.breached_tickets(version, filters), "breached_tickets")
+tab_risk, tab_overdue, tab_breached = st.tabs(
+    [t("at_risk_queue"), t("open_breached_queue"), t("breached_tickets")]
+)
 with tab_risk:
     components.table(queries.at_risk_queue(version, filters), "at_risk_queue")
+with tab_overdue:
+    components.table(queries.open_breached_queue(version, filters), "open_breached_queue")
+with tab_breached:
+    components.table(queries.breached_tickets(version, filters), "breached_tickets")

@@ -1,0 +1,30 @@
+"""The work queues a CS manager acts on, each defined once: which tickets, in what order.
+
+A queue is a condition and an order over `sla_tickets` rows (DuckDB expressions); the dashboard
+adds its filters. The at-risk queue holds open tickets that can still make their resolution
+target — least business time left first; tickets already past it are in their own list, the
+oldest first, so a year-old breach does not crowd out what can still be saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Queue:
+    condition: str
+    order: str
+
+
+# open, with a resolution target, not yet breached ('open' or 'at_risk')
+AT_RISK = Queue("sla_state IN ('at_risk', 'open')", "resolution_left_min ASC, created_at ASC")
+# open and already past the resolution target: the oldest first
+OPEN_BREACHED = Queue("sla_state = 'open_breached'", "created_at ASC")
+# resolved late or open past the target, the newest first
+BREACHED = Queue("sla_state IN ('breached', 'open_breached')", "created_at DESC")
+# the judged tickets of one chart point: breaches first, the longest first
+JUDGED = Queue(
+    "sla_state IS NOT NULL",
+    "sla_state IN ('breached', 'open_breached') DESC, resolution_business_min DESC",
+)
