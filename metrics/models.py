@@ -26,6 +26,7 @@ class PythonModel:
     inputs: tuple[str, ...]
     function: Callable[..., Any]
     materialized: Materialized = "table"
+    unique: tuple[str, ...] = ()  # the grain a table proves (tests check it)
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,20 @@ class SeriesModel:
     date_column: str
     inputs: tuple[str, ...] = ()  # what `dates` reads
     materialized: Materialized = "table"
+    unique: tuple[str, ...] = ()
 
 
 def python_model(
-    *inputs: str, name: str | None = None, materialized: Materialized = "table"
+    *inputs: str,
+    name: str | None = None,
+    materialized: Materialized = "table",
+    unique: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare the decorated function a model of the build, reading `inputs`."""
 
     def declare(function: Callable[..., Any]) -> Callable[..., Any]:
         function.model = PythonModel(  # type: ignore[attr-defined]
-            name or function.__name__, tuple(inputs), function, materialized
+            name or function.__name__, tuple(inputs), function, materialized, unique
         )
         return function
 

@@ -11,7 +11,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import i18n
-from pipelines import cli
 from pipelines.warehouse import snapshot_path
 from tests.conftest import run_cli
 
@@ -164,7 +163,6 @@ def test_data_page_lists_the_runs_and_the_config(sample_db: Path) -> None:
     runs = app.dataframe[0].value
     assert len(runs) == _mart(sample_db, "SELECT count(*) FROM ingest_runs")
     assert "[sla.standard" in app.code[0].value
-    assert cli.SAMPLES_DIR.exists()
 
 
 def test_every_page_copes_with_a_warehouse_without_tickets(

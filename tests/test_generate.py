@@ -281,3 +281,16 @@ def test_churned_accounts_stop_using_the_product(frames: dict[str, pd.DataFrame]
     for row in churned.itertuples():
         churn_day = pd.Timestamp(row.churned_at).tz_convert("Europe/Moscow").date().isoformat()
         assert (daily.date[daily.account_id == row.account_id] < churn_day).all()
+
+
+def test_the_committed_samples_are_the_generators_seed_0(tmp_path: Path) -> None:
+    """data/samples is exactly `cspulse generate --seed 0` with its default sizes: regenerate them
+    when the generator changes (`cspulse generate --out data/samples`)."""
+    fresh = generate(tmp_path / "samples", accounts=60, tickets=20_000, seed=0)
+    samples = Path(__file__).resolve().parent.parent / "data" / "samples"
+    for kind, path in fresh.items():
+        committed = samples / path.name
+        if path.suffix == ".gz":  # compare the content: gzip headers carry no meaning here
+            assert gzip.decompress(committed.read_bytes()) == gzip.decompress(path.read_bytes()), kind
+        else:
+            assert committed.read_bytes() == path.read_bytes(), kind

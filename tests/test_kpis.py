@@ -7,6 +7,7 @@ max, a filter dropped or inverted."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import pytest
 import streamlit as st
 
@@ -115,9 +116,7 @@ def test_manager_portfolio_and_account_summary(version: float | None) -> None:
     assert accounts.loc["A2", "open_breached_tickets"] == 2
     assert accounts.loc["A3", "open_breached_tickets"] == 0
     assert accounts.loc["A1", "at_risk_tickets"] == 1
-    assert (
-        queries.manager_portfolio(version, ALL, queries.NO_MANAGER)["account_id"].tolist() == ["A3"]
-    )
+    assert queries.manager_portfolio(version, ALL, queries.NO_MANAGER)["account_id"].tolist() == ["A3"]
 
 
 def test_filters_narrow_every_kpi(version: float | None) -> None:
@@ -125,4 +124,3 @@ def test_filters_narrow_every_kpi(version: float | None) -> None:
     stats = queries.ticket_stats(version, bugs)
     assert (stats["tickets"], stats["backlog"], stats["open_breached"]) == (1, 1, 1)
     assert queries.compliance_totals(version, bugs)["resolution_pct"] == pytest.approx(0.0)
-

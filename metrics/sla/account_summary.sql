@@ -1,6 +1,7 @@
 -- one row per account (placeholders for unknown accounts included): who looks after it, its tier
 -- and calendar, and its tickets as of the build
 -- materialized: table
+-- unique: account_id
 with
 
 accounts as (select * from stg_accounts),

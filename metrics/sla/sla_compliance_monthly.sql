@@ -1,5 +1,6 @@
 -- one row per month × account × manager × channel × task type; month of creation, default timezone
 -- materialized: table
+-- unique: month, account_id, cs_manager, channel, task_type
 with
 
 tickets as (select * from sla_tickets),

@@ -1,5 +1,6 @@
 -- one row per ticket created as of the build: its SLA clocks in business time and how it stands
 -- materialized: table
+-- unique: ticket_id
 with
 
 tickets as (select * from int_ticket_clocks),
