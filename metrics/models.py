@@ -41,6 +41,9 @@ class SeriesModel:
     inputs: tuple[str, ...] = ()  # what `dates` reads
     materialized: Materialized = "table"
     unique: tuple[str, ...] = ()
+    # session variables of each run, e.g. {"recent_ticket_days": 90}: staging then keeps only the
+    # tickets created in those days and the ones still open (what the health model reads)
+    variables: tuple[tuple[str, int], ...] = ()
 
 
 def python_model(

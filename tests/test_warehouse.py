@@ -15,9 +15,12 @@ def test_a_second_writer_times_out_with_a_clear_message(tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
     with writer_lock(db):
         started = time.monotonic()
-        with pytest.raises(
-            LockTimeout, match=r"warehouse\.duckdb is being written by another cspulse command"
-        ), writer_lock(db, wait_s=0.5):
+        with (
+            pytest.raises(
+                LockTimeout, match=r"warehouse\.duckdb is being written by another cspulse command"
+            ),
+            writer_lock(db, wait_s=0.5),
+        ):
             pass
         assert time.monotonic() - started >= 0.5  # it waited before giving up
     with writer_lock(db, wait_s=0.5):  # released: the next writer gets it at once

@@ -112,7 +112,7 @@ class Run:
         parts = []
         for instant, rows in dates.groupby("as_of", sort=True):
             moment = pd.Timestamp(instant).to_pydatetime()
-            frame = self.as_of_another(series.of, moment).to_pandas()
+            frame = self.as_of_another(series.of, moment, series.variables).to_pandas()
             if keys:
                 frame = frame.merge(rows[keys].drop_duplicates(), on=keys)
                 frame.insert(0, "as_of", moment)
@@ -120,18 +120,24 @@ class Run:
             parts.append(frame)
         if parts:
             return pd.concat(parts, ignore_index=True)
-        empty = self.as_of_another(series.of, self.as_of).to_pandas().iloc[0:0]
+        empty = self.as_of_another(series.of, self.as_of, series.variables).to_pandas().iloc[0:0]
         if keys:
             empty.insert(0, "as_of", pd.Series(dtype="datetime64[us, UTC]"))
         empty.insert(0, series.date_column, pd.Series(dtype=dates[series.date_column].dtype))
         return empty
 
-    def as_of_another(self, target: str, as_of: datetime) -> pa.Table:
+    def as_of_another(
+        self, target: str, as_of: datetime, variables: tuple[tuple[str, int], ...] = ()
+    ) -> pa.Table:
         """`target` (and what it needs) computed as of `as_of`, in a connection of its own."""
         models = dag.all_models()
         cursor = self.con.cursor()  # the same database, its own temporary objects and variables
         try:
             start_session(cursor, self.config, as_of)
+            for name, value in variables:
+                if not name.isidentifier():
+                    raise ValueError(f"session variable {name!r}: not a name")
+                cursor.execute(f"SET VARIABLE {name} = ?", [value])
             self.prepared.create(cursor)
             run = Run(cursor, self.config, as_of.astimezone(UTC), self.prepared, private=True)
             for name in dag.select(models, [target]):

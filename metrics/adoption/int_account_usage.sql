@@ -1,0 +1,93 @@
+-- one row per account with usage: its users in the window W (distinct user_ids across modules when it has
+-- events there, else the largest module figure), and its mean daily users over W and over the 60 dates before W
+-- (per day: distinct users when that day has events, else the largest module figure; missing dates count 0).
+-- materialized: temp
+with
+
+stg_usage_events as (select * from stg_usage_events),
+stg_usage_daily as (select * from stg_usage_daily),
+int_usage_windows as (select * from int_usage_windows),
+int_module_usage as (select * from int_module_usage),
+
+account_users_from_events as (
+    select
+        stg_usage_events.account_id,
+        count(distinct stg_usage_events.user_id) as users,
+    from stg_usage_events
+    cross join int_usage_windows
+    where stg_usage_events.used_at >= int_usage_windows.window_start_at
+      and stg_usage_events.used_at < int_usage_windows.window_end_at
+    group by all
+),
+
+account_users_in_window as (
+    select
+        int_module_usage.account_id,
+        bool_or(int_module_usage.has_events) as has_events,
+        max(int_module_usage.users) as largest_module_users,
+    from int_module_usage
+    group by all
+),
+
+event_days as (
+    -- each event's local date, only for the 90 days the health trend reads
+    select
+        stg_usage_events.account_id,
+        cast(timezone(getvariable('default_timezone'), stg_usage_events.used_at) as date) as usage_date,
+        stg_usage_events.user_id,
+    from stg_usage_events
+    cross join int_usage_windows
+    where stg_usage_events.used_at >= int_usage_windows.previous_60_start_at
+      and stg_usage_events.used_at < int_usage_windows.window_end_at
+),
+
+daily_users_from_events as (
+    select account_id, usage_date, count(distinct user_id) as users,
+    from event_days
+    group by all
+),
+
+daily_users_from_rows as (
+    select stg_usage_daily.account_id, stg_usage_daily.usage_date, max(stg_usage_daily.active_users) as users,
+    from stg_usage_daily
+    cross join int_usage_windows
+    where stg_usage_daily.usage_date >= int_usage_windows.previous_60_start_date
+    group by all
+),
+
+daily_account_users as (
+    select
+        account_id,
+        usage_date,
+        coalesce(daily_users_from_events.users, daily_users_from_rows.users) as users,
+    from daily_users_from_rows
+    full join daily_users_from_events using (account_id, usage_date)
+),
+
+daily_means as (
+    select
+        daily_account_users.account_id,
+        sum(daily_account_users.users) filter (
+            where daily_account_users.usage_date >= int_usage_windows.window_start_date
+        ) / any_value(int_usage_windows.window_days) as mean_daily_users,
+        coalesce(sum(daily_account_users.users) filter (
+            where daily_account_users.usage_date < int_usage_windows.window_start_date
+        ), 0) / 60 as previous_60_mean_daily_users,
+    from daily_account_users
+    cross join int_usage_windows
+    group by all
+),
+
+account_usage as (
+    select
+        coalesce(account_users_in_window.account_id, daily_means.account_id) as account_id,
+        case when account_users_in_window.has_events then coalesce(account_users_from_events.users, 0)
+             else coalesce(account_users_in_window.largest_module_users, 0) end as users,
+        coalesce(daily_means.mean_daily_users, 0) as mean_daily_users,
+        coalesce(daily_means.previous_60_mean_daily_users, 0) as previous_60_mean_daily_users,
+    from account_users_in_window
+    left join account_users_from_events using (account_id)
+    full join daily_means using (account_id)
+)
+
+select * from account_usage

@@ -1,0 +1,221 @@
+"""The build's models as a DAG: found, not listed by hand.
+
+- SQL models: every `.sql` file under `pipelines/build/staging/` (staging: rename and cast) and
+  under `metrics/` (the definitions), except `*_macros.sql`. The file name is the model's
+  name; a `-- materialized: view|temp|table` line says how it is kept; its inputs are the
+  relations its SQL reads (parsed with sqlglot, CTE names aside).
+- Python models: functions in `metrics/` decorated with `metrics.models.python_model`, and
+  `metrics.models.SeriesModel` values (one model computed as of many instants).
+
+Inputs that are not models are sources: the staging tables ingest writes, and the tables the
+runner prepares from the configuration before any model runs (policies, calendars, the grid).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass
+from functools import cache
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlglot
+from sqlglot import exp
+
+import metrics
+from metrics.models import Materialized, PythonModel, SeriesModel
+from pipelines.schemas import STAGING_TABLES
+
+STAGING_DIR = Path(__file__).with_name("staging")
+METRICS_DIR = Path(metrics.__file__).parent
+MACRO_FILES = tuple(sorted(METRICS_DIR.rglob("*_macros.sql")))
+# Tables the runner makes from the configuration and the calendars before the models run.
+PREPARED = (
+    "policy_tiers",
+    "policy_response_targets",
+    "policy_resolution_targets",
+    "policy_statuses",
+    "analysis_settings",
+    "pricing_implementation_points",
+    "calendar_choices",
+    "calendar_buckets",
+    "calendar_work_buckets",
+    "calendar_day_ends",
+)
+SOURCES = frozenset((*STAGING_TABLES, "ingest_runs", *PREPARED))
+MATERIALIZATIONS: tuple[Materialized, ...] = ("view", "temp", "table")
+_MATERIALIZED_LINE = re.compile(r"^--\s*materialized:\s*(\S+)\s*$", re.MULTILINE)
+_UNIQUE_LINE = re.compile(r"^--\s*unique:\s*(.+?)\s*$", re.MULTILINE)
+
+
+class ModelError(ValueError):
+    """A model that cannot be run: the message names its file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    kind: Literal["sql", "python", "series"]
+    inputs: tuple[str, ...]
+    materialized: Materialized
+    path: Path | None = None  # SQL models
+    unique_key: tuple[str, ...] = ()  # the grain a table proves (`-- unique: a, b`; tests check it)
+    python: PythonModel | None = None
+    series: SeriesModel | None = None
+
+    @property
+    def sql(self) -> str:
+        assert self.path is not None
+        return self.path.read_text(encoding="utf-8")
+
+
+def sql_model(path: Path) -> Model:
+    text = path.read_text(encoding="utf-8")
+    declared = _MATERIALIZED_LINE.findall(text)
+    if len(declared) != 1 or declared[0] not in MATERIALIZATIONS:
+        raise ModelError(f"{path}: say once how the model is kept: '-- materialized: view|temp|table'")
+    if declared[0] == "table" and len(_UNIQUE_LINE.findall(text)) != 1:
+        raise ModelError(f"{path}: a table says its grain once: '-- unique: column, ...'")
+    unique = tuple(c.strip() for line in _UNIQUE_LINE.findall(text) for c in line.split(","))
+    return Model(path.stem, "sql", sql_inputs(text, path), declared[0], path=path, unique_key=unique)
+
+
+def sql_inputs(text: str, where: Path | str = "query") -> tuple[str, ...]:
+    """The relations a query reads: its table references that are not CTEs defined before them.
+
+    An import CTE may carry its table's name (`tickets as (select * from tickets)`): inside its
+    own body the name still means the table, since CTEs here are not recursive."""
+    try:
+        tree = sqlglot.parse_one(text, dialect="duckdb")
+    except sqlglot.errors.ParseError as error:
+        raise ModelError(f"{where}: sqlglot cannot read it: {error}") from None
+    found: dict[str, None] = {}
+    for table in tree.find_all(exp.Table):
+        if table.name and table.name not in _ctes_visible_from(table):
+            found[table.name] = None
+    return tuple(found)
+
+
+def _ctes_visible_from(node: Any) -> set[str]:
+    visible: set[str] = set()
+    child, parent = node, node.parent
+    while parent is not None:
+        if isinstance(parent, exp.With):
+            names = [cte.alias_or_name for cte in parent.expressions]
+            if isinstance(child, exp.CTE):  # only the CTEs written before this one
+                names = names[: parent.expressions.index(child)]
+            visible.update(names)
+        elif isinstance(parent, exp.Query) and isinstance(parent.args.get("with_"), exp.With):
+            if child is not parent.args["with_"]:
+                visible.update(cte.alias_or_name for cte in parent.args["with_"].expressions)
+        child, parent = parent, parent.parent
+    return visible
+
+
+def python_models() -> list[Model]:
+    """Every Python and series model declared in the metrics package."""
+    found = []
+    for info in pkgutil.walk_packages(metrics.__path__, "metrics."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            declared = getattr(value, "model", None)
+            if isinstance(declared, PythonModel) and declared.function is value:
+                found.append(Model(declared.name, "python", declared.inputs, declared.materialized,
+                                   python=declared, unique_key=declared.unique))  # fmt: skip
+            elif isinstance(value, SeriesModel):
+                inputs = (value.of, *value.inputs)
+                found.append(
+                    Model(value.name, "series", inputs, value.materialized, series=value, unique_key=value.unique)
+                )
+    return found
+
+
+@cache
+def all_models() -> dict[str, Model]:
+    """Every model of the build by name, checked: unique names, known inputs, no cycle."""
+    paths = sorted(STAGING_DIR.glob("*.sql")) + sorted(
+        path for path in METRICS_DIR.rglob("*.sql") if path not in MACRO_FILES
+    )
+    models: dict[str, Model] = {}
+    for model in [sql_model(path) for path in paths] + python_models():
+        if model.name in models:
+            raise ModelError(f"two models are named {model.name!r}: {_where(models[model.name])}, {_where(model)}")
+        models[model.name] = model
+    for model in models.values():
+        unknown = [name for name in model.inputs if name not in models and name not in SOURCES]
+        if unknown:
+            raise ModelError(f"{_where(model)} reads {', '.join(unknown)}: neither a model nor a source")
+    ordered(models)  # raises on a cycle
+    return models
+
+
+def _where(model: Model) -> str:
+    if model.path is not None:
+        return str(model.path)
+    function: Any = model.python.function if model.python else model.series
+    return f"{getattr(function, '__module__', 'metrics')}.{model.name}"
+
+
+def ordered(models: dict[str, Model]) -> list[str]:
+    """Model names in an order that runs every input first (ties by name: repeatable)."""
+    sorter = TopologicalSorter(
+        {name: [i for i in model.inputs if i in models] for name, model in sorted(models.items())}
+    )
+    try:
+        sorter.prepare()
+    except CycleError as error:
+        raise ModelError(f"the models form a cycle: {' -> '.join(error.args[1])}") from None
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order.extend(ready)
+        sorter.done(*ready)
+    return order
+
+
+def upstream(models: dict[str, Model], names: set[str]) -> set[str]:
+    """The models named and every model they read, directly or not."""
+    seen: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in models:
+            continue
+        seen.add(name)
+        stack.extend(models[name].inputs)
+    return seen
+
+
+def downstream(models: dict[str, Model], names: set[str]) -> set[str]:
+    """The models named (or sources) and every model that reads them, directly or not."""
+    readers: dict[str, list[str]] = {}
+    for model in models.values():
+        for name in model.inputs:
+            readers.setdefault(name, []).append(model.name)
+    seen: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        stack.extend(readers.get(name, []))
+    return seen & set(models)
+
+
+def select(models: dict[str, Model], selectors: list[str] | None) -> list[str]:
+    """The models a build runs, in order. No selector: all. `name`: it and what it needs;
+    `name+`: also everything downstream of it (and what those need)."""
+    if not selectors:
+        return ordered(models)
+    wanted: set[str] = set()
+    for selector in selectors:
+        name = selector.removesuffix("+")
+        if name not in models:
+            raise ModelError(f"--select {selector!r}: no model is named {name!r}")
+        wanted |= downstream(models, {name}) if selector.endswith("+") else {name}
+    chosen = upstream(models, wanted)
+    return [name for name in ordered(models) if name in chosen]
