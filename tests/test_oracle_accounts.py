@@ -472,3 +472,49 @@ def test_bootstrap_does_not_depend_on_row_order() -> None:
     forward = oracle.resolution_deltas(frame, None, None, SETTINGS, AS_OF, TIMEZONE)
     backward = oracle.resolution_deltas(frame.iloc[::-1], None, None, SETTINGS, AS_OF, TIMEZONE)
     pd.testing.assert_frame_equal(forward, backward)
+
+
+def test_staging_shaped_inputs_give_the_same_answers(data: dict[str, pd.DataFrame]) -> None:
+    """Staging differs from the CSVs: usage_daily also holds the events' daily roll-up and accounts
+    holds the placeholder (is_placeholder). Neither may change a number."""
+    events = data["usage_events"].copy()
+    events["date"] = events["at"].dt.tz_convert(TIMEZONE).dt.date
+    rollup = events.groupby(["date", "account_id", "module"], as_index=False).agg(
+        active_users=("user_id", "nunique"), events=("user_id", "size")
+    )
+    daily = pd.concat([data["usage_daily"], rollup], ignore_index=True)
+    accounts = data["accounts"].assign(is_placeholder=False)
+    placeholder = {"account_id": "ZZ-UNKNOWN", "tier": "standard", "paid_seats": 0, "active_users": 0}
+    accounts = pd.concat(
+        [accounts, pd.DataFrame([{**placeholder, "mrr": 0.0, "is_placeholder": True}])], ignore_index=True
+    )
+    csv = (data["accounts"], data["account_modules"], data["usage_daily"], data["usage_events"])
+    staging = (accounts, data["account_modules"], daily, data["usage_events"])
+    pd.testing.assert_frame_equal(
+        oracle.adoption_gaps(*staging, SETTINGS, AS_OF, TIMEZONE),
+        oracle.adoption_gaps(*csv, SETTINGS, AS_OF, TIMEZONE),
+    )
+    pd.testing.assert_frame_equal(
+        oracle.account_health(*staging, SLA_TICKETS, SETTINGS, AS_OF, TIMEZONE),
+        oracle.account_health(*csv, SLA_TICKETS, SETTINGS, AS_OF, TIMEZONE),
+    )
+    pd.testing.assert_frame_equal(
+        oracle.complexity_pricing(accounts, SETTINGS), oracle.complexity_pricing(data["accounts"], SETTINGS)
+    )
+    pd.testing.assert_frame_equal(
+        oracle.manager_workload(accounts, SLA_TICKETS, SETTINGS, AS_OF, TIMEZONE),
+        oracle.manager_workload(data["accounts"], SLA_TICKETS, SETTINGS, AS_OF, TIMEZONE),
+    )
+
+
+def test_default_settings_are_the_built_in_defaults() -> None:
+    """The oracle's copy of DESIGN's defaults matches pipelines/defaults.toml table by table."""
+    import tomllib
+
+    built_in = tomllib.loads((Path(__file__).parents[1] / "pipelines" / "defaults.toml").read_text("utf-8"))
+    for table, values in oracle.DEFAULT_SETTINGS.items():
+        # every built-in key has DESIGN's value (pricing.tolerance is newer than some branches)
+        for key, value in built_in[table].items():
+            assert values[key] == value, (table, key)
+    assert SETTINGS["pricing"]["manager_capacity"] == 2
+    assert SETTINGS["pricing"]["tolerance"] == 0.15  # the rest of [pricing] keeps its defaults
