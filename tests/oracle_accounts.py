@@ -556,7 +556,8 @@ def account_health(
         present = [name for name in COMPONENTS if components[name] is not None]
         missing = [name for name in COMPONENTS if components[name] is None]
         total = sum(weights[name] for name in present)
-        # Bands apply to the unrounded score (DESIGN); the oracle never rounds.
+        # Bands apply to the unrounded score (DESIGN).
+        # CHOICE: health_score (and every component) is returned unrounded; pages round.
         score = (
             sum(weights[name] * components[name] for name in present) / total  # type: ignore[operator]
             if total
@@ -815,6 +816,8 @@ def _delta_row(comparison: str, task_type: str, group_a: str, group_b: str, a: l
     median_a = float(np.median(a))
     median_b = float(np.median(b))
     delta = 100.0 * (median_a - median_b) / median_b if median_b != 0 else None
+    # CHOICE: a null delta (median_b 0) has a null interval, and its verdict is 'too few tickets'
+    # like any other null interval.
     low, high = bootstrap_interval(a, b) if delta is not None else (None, None)
     if low is None or high is None:
         verdict = "too few tickets"
@@ -884,6 +887,8 @@ def resolution_deltas(
     """DESIGN `resolution_deltas` + "Deltas": tier vs baseline, reassignments 1 / 2+ vs 0, each manager
     vs others; per task_type 'all' and each type; medians, p90, delta_pct, bootstrap interval."""
     as_of_ts = _as_of_instant(as_of)
+    # CHOICE: "resolved" = resolved_at not null and <= as-of with a resolution_business_min; the
+    # tier is sla_tickets.tier (the account's current tier), the manager sla_tickets.cs_manager.
     resolved = []
     for row in _rows(sla_tickets):
         created = _instant(row["created_at"])
