@@ -66,10 +66,10 @@ gaps as (
 value_at_stake as (
     select
         *,
-        -- the share of the fee paid for this module while it goes unused: summed over the
-        -- account's rows it is mrr × gap modules ÷ paid modules (DESIGN's call-list value)
-        case when is_gap then mrr / count(*) filter (where paid) over (partition by account_id) else 0 end
-            as value_at_stake,
+        -- the account's value at stake, on each of its rows: mrr × gap modules ÷ paid modules
+        -- (DESIGN's call-list value); null without paid modules
+        mrr * count(*) filter (where is_gap) over (partition by account_id)
+            / nullif(count(*) filter (where paid) over (partition by account_id), 0) as value_at_stake,
     from gaps
 )
 

@@ -20,7 +20,9 @@ events_by_module as (
             where stg_usage_events.used_at >= int_usage_windows.previous_window_start_at
               and stg_usage_events.used_at < int_usage_windows.window_start_at
         ) as previous_event_users,
-        max(stg_usage_events.used_at) as last_event_at,
+        -- usage is counted on the dates before as-of's date, as the daily rows are
+        max(stg_usage_events.used_at) filter (where stg_usage_events.used_at < int_usage_windows.window_end_at)
+            as last_event_at,
     from stg_usage_events
     cross join int_usage_windows
     group by all

@@ -12,7 +12,7 @@ recent_tickets as (
         count(*) filter (where sla_state in ('met', 'breached', 'open_breached')) as judged,
         avg(csat) as mean_csat,
     from sla_tickets
-    where created_at > getvariable('as_of') - interval 90 days
+    where created_at >= getvariable('as_of') - interval 90 days
     group by account_id
 ),
 

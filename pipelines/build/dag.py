@@ -128,7 +128,14 @@ def python_models() -> list[Model]:
             elif isinstance(value, SeriesModel):
                 inputs = (value.of, *value.inputs)
                 found.append(
-                    Model(value.name, "series", inputs, value.materialized, series=value, unique_key=value.unique)
+                    Model(
+                        value.name,
+                        "series",
+                        inputs,
+                        value.materialized,
+                        series=value,
+                        unique_key=value.unique,
+                    )
                 )
     return found
 
@@ -142,7 +149,9 @@ def all_models() -> dict[str, Model]:
     models: dict[str, Model] = {}
     for model in [sql_model(path) for path in paths] + python_models():
         if model.name in models:
-            raise ModelError(f"two models are named {model.name!r}: {_where(models[model.name])}, {_where(model)}")
+            raise ModelError(
+                f"two models are named {model.name!r}: {_where(models[model.name])}, {_where(model)}"
+            )
         models[model.name] = model
     for model in models.values():
         unknown = [name for name in model.inputs if name not in models and name not in SOURCES]

@@ -85,7 +85,9 @@ class Run:
         output = self._series(model) if model.series is not None else self._python(model)
         self.con.register(f"{model.name}__output", output)
         try:
-            self.con.execute(f"CREATE OR REPLACE {kept_as} {model.name} AS SELECT * FROM {model.name}__output")
+            self.con.execute(
+                f"CREATE OR REPLACE {kept_as} {model.name} AS SELECT * FROM {model.name}__output"
+            )
         finally:
             self.con.unregister(f"{model.name}__output")
 
@@ -107,7 +109,9 @@ class Run:
         """`of` as of each instant the series' `dates` gives, stacked with the instant's label."""
         series = model.series
         assert series is not None
-        dates: pd.DataFrame = series.dates(as_of=self.as_of, settings=self.config, **self._frames(series.inputs))
+        dates: pd.DataFrame = series.dates(
+            as_of=self.as_of, settings=self.config, **self._frames(series.inputs)
+        )
         keys = [c for c in dates.columns if c not in ("as_of", series.date_column)]
         parts = []
         for instant, rows in dates.groupby("as_of", sort=True):
