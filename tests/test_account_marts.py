@@ -82,7 +82,7 @@ def _oracle(frames: dict[str, pd.DataFrame], as_of: datetime, config: str = "") 
             frames["sla_tickets"],
             settings,
             as_of,
-        ),  # fmt: skip
+        ),
         "complexity_pricing": oracle.complexity_pricing(data["accounts"], settings, as_of),
         "manager_workload": oracle.manager_workload(data["accounts"], frames["sla_tickets"], settings, as_of),
     }

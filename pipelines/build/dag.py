@@ -108,9 +108,12 @@ def _ctes_visible_from(node: Any) -> set[str]:
             if isinstance(child, exp.CTE):  # only the CTEs written before this one
                 names = names[: parent.expressions.index(child)]
             visible.update(names)
-        elif isinstance(parent, exp.Query) and isinstance(parent.args.get("with_"), exp.With):
-            if child is not parent.args["with_"]:
-                visible.update(cte.alias_or_name for cte in parent.args["with_"].expressions)
+        elif (
+            isinstance(parent, exp.Query)
+            and isinstance(parent.args.get("with_"), exp.With)
+            and child is not parent.args["with_"]
+        ):
+            visible.update(cte.alias_or_name for cte in parent.args["with_"].expressions)
         child, parent = parent, parent.parent
     return visible
 
