@@ -87,13 +87,35 @@ class PricingSettings(_Settings):
 @dataclass(frozen=True)
 class DeltasSettings(_Settings):
     baseline_tier: str
+    dedicated_tiers: tuple[str, ...]  # tiers with a dedicated manager: checked against the claim
+    claimed_speedup_pct: tuple[float, float]  # seed 001: 60-70 % faster
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any]) -> DeltasSettings:
         tier = table["baseline_tier"]
         if not isinstance(tier, str) or not tier.strip():
             raise ValueError(f"baseline_tier must name a tier, such as 'standard'; got {tier!r}")
-        return cls(baseline_tier=tier.strip().lower())
+        tiers = table["dedicated_tiers"]
+        if not isinstance(tiers, list) or not all(isinstance(t, str) for t in tiers):
+            raise ValueError(f'dedicated_tiers must be a list of tiers, such as ["ism"]; got {tiers!r}')
+        claimed = table["claimed_speedup_pct"]
+        if not isinstance(claimed, list) or len(claimed) != 2:
+            raise ValueError(f"claimed_speedup_pct must be [low, high], such as [60, 70]; got {claimed!r}")
+        low, high = (_number(value, "claimed_speedup_pct", high=100.0) for value in claimed)
+        if low > high:
+            raise ValueError(f"claimed_speedup_pct must be [low, high] with low <= high; got {claimed!r}")
+        return cls(
+            baseline_tier=tier.strip().lower(),
+            dedicated_tiers=tuple(t.strip().lower() for t in tiers),
+            claimed_speedup_pct=(low, high),
+        )
+
+    def to_table(self) -> dict[str, Any]:
+        return {
+            "baseline_tier": self.baseline_tier,
+            "dedicated_tiers": list(self.dedicated_tiers),
+            "claimed_speedup_pct": list(self.claimed_speedup_pct),
+        }
 
 
 @dataclass(frozen=True)

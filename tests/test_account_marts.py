@@ -22,7 +22,13 @@ STAGING = ("accounts", "account_modules", "usage_daily", "usage_events", "ticket
 
 def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     frames = {name: con.execute(f"SELECT * FROM {name}").df() for name in (*STAGING, "sla_tickets")}
-    for name in ("adoption_gaps", "account_health", "complexity_pricing", "manager_workload"):
+    for name in (
+        "adoption_gaps",
+        "account_health",
+        "complexity_pricing",
+        "manager_workload",
+        "resolution_deltas",
+    ):
         frames[f"mart_{name}"] = con.execute(f"SELECT * FROM {name}").df()
     return frames
 
@@ -146,3 +152,39 @@ def test_the_samples_agree_with_the_oracle_on_every_account(
     frames, as_of = sample_marts
     _check_all(frames, _oracle(frames, as_of))
     assert len(frames["mart_account_health"]) == 60
+
+
+DELTAS = ["n_a", "n_b", "median_a_min", "median_b_min", "p90_a_min", "p90_b_min", "delta_pct", "ci_low_pct",
+          "ci_high_pct", "verdict"]  # fmt: skip
+
+
+def _deltas_against_oracle(con_frames: dict[str, pd.DataFrame], mart: pd.DataFrame, as_of: datetime) -> None:
+    expected = oracle.resolution_deltas(
+        con_frames["sla_tickets"],
+        con_frames["tickets"],
+        con_frames["ticket_events"],
+        oracle.settings_from_toml(),
+        as_of,
+    )
+    _same(mart, expected, ["comparison", "task_type", "group_a", "group_b"], DELTAS)
+
+
+def test_resolution_deltas_agree_with_the_oracle_on_the_hand_made_tickets(
+    fixture_marts: dict[str, pd.DataFrame],
+) -> None:
+    mart = fixture_marts["mart_resolution_deltas"]
+    _deltas_against_oracle(fixture_marts, mart, datetime.fromisoformat(AS_OF))
+    rows = mart.set_index(["comparison", "task_type", "group_a"])
+    # EXPECTED.md: 2+ hand-offs [840, 1080] median 960 against 0 hand-offs' median 120 -> +700 %
+    assert rows.loc[("reassignments", "all", "2+"), "delta_pct"] == pytest.approx(700)
+    assert rows.loc[("tier", "all", "ism"), "verdict"] == "too few tickets"  # one ism ticket resolved
+
+
+def test_resolution_deltas_agree_with_the_oracle_on_the_samples(
+    sample_marts: tuple[dict[str, pd.DataFrame], datetime],
+) -> None:
+    frames, as_of = sample_marts
+    mart = frames["mart_resolution_deltas"]
+    _deltas_against_oracle(frames, mart, as_of)
+    ism = mart.set_index(["comparison", "task_type", "group_a"]).loc[("tier", "all", "ism")]
+    assert ism["verdict"] == "faster" and ism["claim"] == "consistent"  # the generator's 65 %

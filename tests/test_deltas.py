@@ -1,0 +1,51 @@
+"""The bootstrap interval of resolution_deltas reproduced from DESIGN's recipe, written out
+literally here: one (1000 × n_a) index array, then (1000 × n_b), percentiles of the deltas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from metrics.deltas import resolution_deltas as deltas
+
+
+def literal_recipe(a: list[float], b: list[float]) -> tuple[float, float]:
+    a_, b_ = np.sort(np.asarray(a, dtype=float)), np.sort(np.asarray(b, dtype=float))
+    rng = np.random.default_rng(0)
+    index_a = rng.integers(0, len(a_), size=(1000, len(a_)))
+    index_b = rng.integers(0, len(b_), size=(1000, len(b_)))
+    medians_a, medians_b = np.median(a_[index_a], axis=1), np.median(b_[index_b], axis=1)
+    low, high = np.percentile(100 * (medians_a - medians_b) / medians_b, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def test_the_hand_case_interval() -> None:
+    # tests/fixtures/accounts/EXPECTED.md: a = [30, 60, 90], b = [60, 100, 140, 200]
+    low, high = deltas.bootstrap_interval(np.array([90.0, 30, 60]), np.array([200.0, 60, 140, 100]))
+    assert (low, high) == pytest.approx((-82.3529411, 12.5))
+    assert deltas.verdict(low, high) == "no clear difference"
+
+
+@pytest.mark.parametrize(("n_a", "n_b"), [(2, 3), (7, 50), (301, 40), (1000, 999)])
+def test_the_vectorised_bootstrap_is_the_literal_recipe(
+    n_a: int, n_b: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = np.random.default_rng(n_a).gamma(2.0, 120.0, n_a + n_b).round(1)
+    monkeypatch.setattr(deltas, "CHUNK_DRAWS", 5_000)  # several chunks: the same stream as one draw
+    assert deltas.bootstrap_interval(data[:n_a], data[n_a:]) == pytest.approx(
+        literal_recipe(data[:n_a], data[n_a:])
+    )
+
+
+def test_one_ticket_has_no_interval_and_the_words_follow_the_interval() -> None:
+    assert deltas.bootstrap_interval(np.array([5.0]), np.array([1.0, 2.0])) == (None, None)
+    assert deltas.verdict(None, None) == "too few tickets"
+    assert deltas.verdict(-40, -40) == "faster" and deltas.verdict(0.5, 9) == "slower"
+    assert deltas.verdict(-1, 0) == "no clear difference"
+
+
+def test_the_claim_of_seed_001() -> None:
+    claimed = (60.0, 70.0)
+    assert deltas.claim_check(-68, -58, claimed) == "consistent"
+    assert deltas.claim_check(-55, -40, claimed) == "less than claimed"
+    assert deltas.claim_check(-80, -71, claimed) == "more than claimed"
