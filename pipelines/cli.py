@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
 from metrics.calendar import local_to_utc
@@ -47,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="compute the marts and publish the dashboard snapshot")
     build.add_argument("--as-of", metavar="TIMESTAMP", help="judge everything as of this instant")
+    build.add_argument(
+        "--select",
+        nargs="+",
+        metavar="MODEL",
+        help="build only these marts and what they need; NAME+ also everything downstream of NAME",
+    )
     _common(build)
 
     demo = commands.add_parser("demo", help="a fresh warehouse from data/samples, built")
@@ -61,6 +69,24 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--accounts", type=int, default=60)
     generate.add_argument("--tickets", type=int, default=20_000)
     generate.add_argument("--seed", type=int, default=0)
+
+    call_list = commands.add_parser(
+        "call-list", help="accounts paying for modules they do not use, per manager"
+    )
+    call_list.add_argument("--manager", help="one CS manager's list")
+    call_list.add_argument("--out", type=Path, metavar="FILE.csv", help="write the list as CSV")
+    call_list.add_argument("--db", type=Path, default=DEFAULT_DB)
+
+    assign = commands.add_parser("assign", help="suggested CS managers for the biggest accounts without one")
+    assign.add_argument("--top", type=int, metavar="N", help="only the N accounts with the most paid seats")
+    assign.add_argument("--out", type=Path, metavar="FILE.csv", help="write the suggestions as CSV")
+    assign.add_argument("--db", type=Path, default=DEFAULT_DB)
+
+    calibrate = commands.add_parser("calibrate-pricing", help="fit the pricing weights on historical prices")
+    calibrate.add_argument(
+        "--out", type=Path, metavar="FILE.toml", help="write the suggested [pricing] table"
+    )
+    _common(calibrate)
 
     bench = commands.add_parser("bench", help="time the pipeline stages; JSON on stdout")
     bench.add_argument("--tickets", type=int, default=1_000_000)
@@ -132,7 +158,7 @@ def run_build(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     with writer_lock(args.db), connect(args.db) as con:
         as_of = parse_as_of(args.as_of, config.default_timezone)
-        summary = build(con, args.db, config, as_of, progress=_stderr)
+        summary = build(con, args.db, config, as_of, progress=_stderr, select=args.select)
     print(json.dumps(summary, indent=2, default=str))
     if summary["unknown_calendars"]:
         names = ", ".join(map(repr, summary["unknown_calendars"]))
@@ -193,6 +219,89 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_snapshot(db: Path, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+    """A query over the dashboard snapshot, read-only (the warehouse may be being written)."""
+    snapshot = snapshot_path(db)
+    if not snapshot.is_file():
+        raise WarehouseUnavailable(f"{snapshot}: no snapshot yet; run `cspulse build --db {db}` first")
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        return con.execute(sql, params or []).df()
+
+
+def _show(frame: pd.DataFrame, out: Path | None) -> None:
+    if out:
+        frame.to_csv(out, index=False)
+        print(f"{len(frame)} rows written to {out}")
+    else:
+        with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 90):
+            print(frame.to_string(index=False) if len(frame) else "(none)")
+
+
+def run_call_list(args: argparse.Namespace) -> int:
+    where, params = ("WHERE cs_manager = ?", [args.manager]) if args.manager else ("", [])
+    frame = _read_snapshot(
+        args.db,
+        "SELECT cs_manager, rank, account_id, account_name, round(value_at_stake, 2) AS value_at_stake, "
+        f"offer_text, action_text FROM call_list {where} ORDER BY cs_manager NULLS LAST, rank",
+        params,
+    )
+    if args.manager and frame.empty:
+        known = _read_snapshot(
+            args.db, "SELECT DISTINCT cs_manager FROM call_list WHERE cs_manager IS NOT NULL ORDER BY 1"
+        )
+        print(f"no call list for {args.manager!r}; managers with one: {', '.join(known['cs_manager'])}")
+    _show(frame, args.out)
+    return 0
+
+
+def run_assign(args: argparse.Namespace) -> int:
+    from metrics.workload.assign import suggest_managers
+
+    workload = _read_snapshot(
+        args.db, "SELECT cs_manager, accounts, complexity_total, capacity FROM manager_workload"
+    )
+    unassigned = _read_snapshot(
+        args.db,
+        """
+        SELECT account_health.account_id, accounts.paid_seats, complexity_pricing.complexity_score
+        FROM account_health
+        JOIN account_summary AS accounts USING (account_id)
+        LEFT JOIN complexity_pricing USING (account_id)
+        WHERE account_health.cs_manager IS NULL AND NOT account_health.is_churned
+        """,
+    )
+    capacity = (
+        int(workload["capacity"].iloc[0]) if len(workload) else load_config(None).pricing.manager_capacity
+    )
+    _show(suggest_managers(workload, unassigned, capacity, args.top), args.out)
+    return 0
+
+
+def run_calibrate_pricing(args: argparse.Namespace) -> int:
+    import tomli_w
+
+    from metrics.pricing.calibration import TooFewPrices, calibrate, suggested_table
+
+    config = load_config(args.config)
+    with duckdb.connect(str(args.db), read_only=True) as con:
+        accounts = con.execute("SELECT * FROM accounts WHERE NOT is_placeholder").df()
+    try:
+        result = calibrate(accounts, config.pricing)
+    except TooFewPrices as error:
+        print(f"cspulse: {error}", file=sys.stderr)
+        return 2
+    print(f"{result.accounts} accounts with a support_price, {result.folds}-fold cross-validation")
+    print(f"  configured weights: MAE {result.mae_configured:,.2f}, R² {result.r2_configured:.3f}")
+    print(f"  fitted weights:     MAE {result.mae_fitted:,.2f}, R² {result.r2_fitted:.3f}")
+    text = tomli_w.dumps({"pricing": suggested_table(result, config.pricing)})
+    if args.out:
+        args.out.write_text(f"# suggested by cspulse calibrate-pricing\n{text}", encoding="utf-8")
+        print(f"suggested [pricing] written to {args.out} (use it with --config)")
+    else:
+        print(text)
+    return 0
+
+
 def run_bench(args: argparse.Namespace) -> int:
     from pipelines.bench import bench
 
@@ -211,4 +320,7 @@ COMMANDS = {
     "dashboard": run_dashboard,
     "generate": run_generate,
     "bench": run_bench,
+    "call-list": run_call_list,
+    "assign": run_assign,
+    "calibrate-pricing": run_calibrate_pricing,
 }

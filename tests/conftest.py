@@ -34,6 +34,10 @@ class Warehouse:
         moment = datetime.fromisoformat(as_of).astimezone(UTC)
         return build(self.con, self.path, self.config, moment)
 
+    def build_selected(self, as_of: str, select: list[str]) -> dict[str, object]:
+        moment = datetime.fromisoformat(as_of).astimezone(UTC)
+        return build(self.con, self.path, self.config, moment, select=select)
+
     def rows(self, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
         return self.con.execute(sql, params or []).fetchall()
 

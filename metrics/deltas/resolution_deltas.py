@@ -149,7 +149,7 @@ def resolution_deltas(int_resolved_tickets: pd.DataFrame, settings: Any) -> pd.D
     dedicated = frame["comparison"].eq("tier") & frame["group_a"].isin(settings.deltas.dedicated_tiers)
     claimed = tuple(settings.deltas.claimed_speedup_pct)
     frame.loc[dedicated, "claim"] = [
-        claim_check(low, high, claimed)  # type: ignore[arg-type]
+        claim_check(low, high, claimed)
         for low, high in zip(
             frame.loc[dedicated, "ci_low_pct"], frame.loc[dedicated, "ci_high_pct"], strict=True
         )

@@ -114,7 +114,7 @@ def backtest(features: pd.DataFrame, accounts: pd.DataFrame, as_of: datetime, mi
             f"has {n_churned} churned and {n_retained} retained"
         )
         return Backtest(n_churned, n_retained, reason)
-    x = labelled[list(HEALTH_COMPONENTS)].astype(float).to_numpy()
+    x = labelled[list(HEALTH_COMPONENTS)].astype(float).to_numpy(copy=True)
     x[:, np.all(np.isnan(x), axis=0)] = 0.0  # a component nobody has: no signal, but no crash
     score = labelled["health_score"].astype(float).to_numpy()
     folds = StratifiedKFold(n_splits=min(5, n_churned, n_retained), shuffle=True, random_state=0)

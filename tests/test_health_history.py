@@ -1,0 +1,113 @@
+"""The health history and the churn backtest: the same model as of other instants, and a fitted
+model checked against the hand weights."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metrics.health.churn import backtest, churn_feature_dates
+from metrics.settings import HEALTH_COMPONENTS
+from pipelines.config import load_config
+from tests.conftest import FIXTURES, Warehouse, make_warehouse
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+COMPONENTS = ["health_score", "band", *HEALTH_COMPONENTS, "upsell_ready"]
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    store = make_warehouse(tmp_path_factory.mktemp("history"))
+    store.ingest(*sorted(p for p in SAMPLES.iterdir() if p.name[0] not in "._"))
+    yield store
+    store.close()
+
+
+def _health(store: Warehouse, table: str, where: str = "") -> pd.DataFrame:
+    frame = store.con.execute(f"SELECT account_id, {', '.join(COMPONENTS)} FROM {table} {where}").df()
+    return frame.sort_values("account_id").reset_index(drop=True)
+
+
+def test_a_month_of_the_history_is_the_score_a_build_as_of_that_month_end_gives(samples: Warehouse) -> None:
+    # the end of September 2026 in Moscow: October 1st, 00:00 +03:00
+    samples.build("2026-10-01T00:00:00+03:00")
+    direct = _health(samples, "account_health")
+    samples.build("2026-10-30T17:00:00+03:00")
+    history = _health(samples, "account_health_monthly", "WHERE month = DATE '2026-09-01'")
+    pd.testing.assert_frame_equal(history, direct, check_dtype=False)
+    months = samples.rows("SELECT DISTINCT month FROM account_health_monthly ORDER BY 1")
+    assert [m[0].isoformat() for m in (months[0], months[-1])] == ["2025-10-01", "2026-09-01"]
+    assert len(months) == 12
+
+
+def test_feature_dates_are_30_days_before_each_churn() -> None:
+    settings = load_config(None)
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["C1", "C2", "R1", "R2", "P1"],
+            "churned_at": pd.to_datetime(
+                ["2026-05-20T10:00Z", "2026-08-02T23:30Z", None, "2027-01-01T00:00Z", None], utc=True
+            ),
+            "is_placeholder": [False, False, False, False, True],
+        }
+    )
+    as_of = datetime(2026, 10, 1, tzinfo=UTC)
+    dates = churn_feature_dates(as_of, settings, accounts).set_index("account_id")
+    # 2026-05-20 10:00 UTC - 30 days = 04-20 13:00 Moscow -> that day's midnight, 04-20 00:00 MSK
+    assert dates.loc["C1", "as_of"] == pd.Timestamp("2026-04-19T21:00Z")
+    # 2026-08-02 23:30 UTC is 08-03 02:30 in Moscow; 30 days earlier: 07-04 in Moscow
+    assert dates.loc["C2", "feature_date"].isoformat() == "2026-07-04"
+    # retained (R2 churns after as-of) get one of the churn dates; placeholders none
+    assert set(dates.loc[["R1", "R2"], "as_of"]) <= set(dates.loc[["C1", "C2"], "as_of"])
+    assert "P1" not in dates.index
+
+
+def _labelled(n: int, signal: float, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    churned = np.arange(n) < n // 2
+    features = pd.DataFrame({"account_id": [f"A{i}" for i in range(n)]})
+    for name in HEALTH_COMPONENTS:
+        features[name] = np.clip(rng.normal(70, 15, n) - signal * churned * (name == "usage"), 0, 100)
+    features.loc[rng.random(n) < 0.2, "csat"] = np.nan  # missing components are imputed
+    features["health_score"] = features[list(HEALTH_COMPONENTS)].mean(axis=1)
+    as_of = datetime(2026, 10, 1, tzinfo=UTC)
+    accounts = pd.DataFrame(
+        {
+            "account_id": features["account_id"],
+            "churned_at": [as_of - timedelta(days=10) if c else pd.NaT for c in churned],
+            "is_placeholder": False,
+        }
+    )
+    return features, accounts
+
+
+def test_the_backtest_finds_a_known_signal_and_reports_both_aucs() -> None:
+    features, accounts = _labelled(80, signal=40)
+    result = backtest(features, accounts, datetime(2026, 10, 1, tzinfo=UTC), min_labels=10)
+    assert (result.n_churned, result.n_retained) == (40, 40)
+    assert result.auc_model is not None and result.auc_model > 0.85  # usage 40 points lower when churning
+    assert result.auc_hand_weights is not None and 0.5 < result.auc_hand_weights < result.auc_model
+    assert result.coefficients is not None and result.coefficients["usage"] < 0  # more use, less churn
+    noise, accounts = _labelled(80, signal=0)
+    assert backtest(noise, accounts, datetime(2026, 10, 1, tzinfo=UTC), 10).auc_model < 0.7  # type: ignore[operator]
+
+
+def test_too_few_labels_give_a_reason_not_a_model(tmp_path: Path) -> None:
+    features, accounts = _labelled(14, signal=40)
+    result = backtest(features, accounts, datetime(2026, 10, 1, tzinfo=UTC), min_labels=10)
+    assert result.auc_model is None and result.full_model is None
+    assert result.reason == (
+        "needs at least 10 churned and 10 retained accounts with history; has 7 churned and 7 retained"
+    )
+    store = make_warehouse(tmp_path, "[pricing]\nmanager_capacity = 2\n")
+    store.ingest(*sorted((FIXTURES / "accounts").glob("*.csv")))
+    store.build("2025-06-16T12:00:00+03:00")
+    row = store.dicts("SELECT * FROM health_backtest")[0]
+    assert row["auc_model"] is None and "1 churned" in row["reason"]
+    assert store.one("SELECT count(*) FROM account_health WHERE churn_risk IS NOT NULL") == 0
+    store.close()
