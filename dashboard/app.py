@@ -29,10 +29,16 @@ navigation = st.navigation(
                 default=True,
             ),
             st.Page(PAGES / "sla.py", title=t("page_sla"), icon=":material/timer:"),
+            st.Page(PAGES / "deltas.py", title=t("page_deltas"), icon=":material/speed:"),
         ],
         t("section_portfolio"): [
             st.Page(PAGES / "clients.py", title=t("page_clients"), icon=":material/business:"),
             st.Page(PAGES / "managers.py", title=t("page_managers"), icon=":material/support_agent:"),
+            st.Page(PAGES / "adoption.py", title=t("page_adoption"), icon=":material/extension:"),
+        ],
+        t("section_sales"): [
+            st.Page(PAGES / "health.py", title=t("page_health"), icon=":material/favorite:"),
+            st.Page(PAGES / "pricing.py", title=t("page_pricing"), icon=":material/payments:"),
         ],
         t("section_system"): [
             st.Page(PAGES / "data.py", title=t("page_data"), icon=":material/database:"),

@@ -311,3 +311,167 @@ def snapshot_or_stop() -> float:
 def page_context() -> tuple[float, queries.Filters]:
     """(snapshot version, filters) that app.py prepared for the page being run."""
     return st.session_state["version"], st.session_state["filters"]
+
+
+# --- charts of the account analyses ------------------------------------------------------------
+
+BAND_COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
+
+
+def adoption_heatmap(frame: pd.DataFrame, key: str) -> None:
+    """Accounts × modules, coloured by the share of the account's users on the module; paid
+    modules that are gaps are marked ×."""
+    labels = frame["account_name"].fillna(frame["account_id"]).map(safe_label) + " · " + frame["account_id"]
+    frame = frame.assign(label=labels, pct=frame["adoption_rate"].astype(float) * 100)
+    grid = frame.pivot_table(index="label", columns="module", values="pct", aggfunc="first")
+    gaps = frame.pivot_table(index="label", columns="module", values="is_gap", aggfunc="first")
+    marks = gaps.reindex_like(grid).map(lambda gap: "×" if gap is True else "")
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=[safe_label(m) for m in grid.columns],
+            y=list(grid.index),
+            text=marks.to_numpy(),
+            texttemplate="%{text}",
+            colorscale="Blues",
+            zmin=0,
+            zmax=100,
+            colorbar={"title": {"text": "%"}},
+            hovertemplate="%{y}<br>%{x}: %{z:.0f}%<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=max(320, 22 * len(grid) + 120),
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title=t("module"),
+        yaxis={"autorange": "reversed"},
+    )
+    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+
+
+def bars(
+    labels: list[str],
+    values: list[float],
+    x_title: str,
+    key: str,
+    colours: list[str] | None = None,
+    line_at: float | None = None,
+    line_label: str = "",
+    hover: list[str] | None = None,
+) -> None:
+    """Horizontal bars, one per label, with an optional vertical line (a capacity, a target)."""
+    figure = go.Figure(
+        go.Bar(
+            y=[safe_label(label) for label in labels],
+            x=values,
+            orientation="h",
+            marker_color=colours,
+            hovertext=hover,
+            hoverinfo="text" if hover else None,
+        )
+    )
+    if line_at is not None:
+        figure.add_vline(
+            x=line_at, line_dash="dash", line_color="#c62828", annotation_text=safe_label(line_label)
+        )
+    figure.update_layout(
+        height=max(220, 28 * len(labels) + 90),
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title=x_title,
+        yaxis={"autorange": "reversed"},
+        separators=", " if language() == "ru" else ".,",
+    )
+    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+
+
+def forest_plot(frame: pd.DataFrame, labels: list[str], key: str, claim: tuple[float, float] | None) -> None:
+    """Each row's delta % with its 95 % interval, a line at 0 and, for the dedicated-manager
+    claim, a band at −70…−60 %; n beside each row."""
+    figure = go.Figure()
+    if claim is not None:
+        figure.add_vrect(x0=-max(claim), x1=-min(claim), fillcolor="#a5d6a7", opacity=0.35, line_width=0,
+                         annotation_text=t("claim_band"), annotation_position="top left")  # fmt: skip
+    figure.add_vline(x=0, line_color="#455a64")
+    low = frame["ci_low_pct"].astype(float)
+    high = frame["ci_high_pct"].astype(float)
+    delta = frame["delta_pct"].astype(float)
+    figure.add_trace(
+        go.Scatter(
+            x=delta,
+            y=labels,
+            mode="markers",
+            marker={"size": 11, "color": "#1565c0"},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (high - delta).fillna(0),
+                "arrayminus": (delta - low).fillna(0),
+            },
+            customdata=list(zip(frame["n_a"], frame["n_b"], low, high, strict=True)),
+            hovertemplate="%{y}: %{x:.1f}%<br>95% CI %{customdata[2]:.1f} … %{customdata[3]:.1f}%"
+            "<br>n = %{customdata[0]} / %{customdata[1]}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    figure.update_layout(
+        height=max(240, 46 * len(labels) + 110),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis_title=t("delta_axis"),
+        xaxis_ticksuffix="%",
+        yaxis={"autorange": "reversed"},
+        separators=", " if language() == "ru" else ".,",
+    )
+    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+
+
+def price_scatter(frame: pd.DataFrame, key: str) -> None:
+    """Formula price against the price paid, per account, with the diagonal where they agree."""
+    priced = frame[frame["support_price"].notna()]
+    top = float(max(priced["price"].max(), priced["support_price"].max())) * 1.05 if len(priced) else 1.0
+    colours = (
+        priced["pricing_status"].map({"underpriced": "#c62828", "overpriced": "#f9a825"}).fillna("#1565c0")
+    )
+    figure = go.Figure()
+    diagonal = {"dash": "dot", "color": "#90a4ae"}
+    figure.add_trace(
+        go.Scatter(x=[0, top], y=[0, top], mode="lines", line=diagonal, hoverinfo="skip", showlegend=False)
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=priced["support_price"],
+            y=priced["price"],
+            mode="markers",
+            marker={"color": colours, "size": 9},
+            text=[safe_label(name) for name in priced["account_name"].fillna(priced["account_id"])],
+            hovertemplate="%{text}<br>%{x:,.0f} → %{y:,.0f}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    figure.update_layout(
+        height=420,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title=t("paid_price"),
+        yaxis_title=t("formula_price"),
+        separators=", " if language() == "ru" else ".,",
+    )
+    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+
+
+def score_line(history: pd.DataFrame, key: str) -> None:
+    """The health score by month, points coloured by band, the bands' bounds as guides."""
+    figure = go.Figure(
+        go.Scatter(
+            x=[m.isoformat() for m in history["month"]],
+            y=history["health_score"],
+            mode="lines+markers",
+            marker={"color": history["band"].map(BAND_COLOURS), "size": 9},
+            line={"color": "#90a4ae"},
+            hovertemplate="%{x|%Y-%m}: %{y:.0f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=280, margin={"l": 10, "r": 10, "t": 20, "b": 10}, yaxis_title=t("health_score")
+    )
+    figure.update_yaxes(range=[0, 105])
+    month_ticks(figure, list(history["month"]))
+    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)

@@ -24,6 +24,8 @@ import pandas as pd
 import streamlit as st
 
 from metrics import kpis
+from metrics.adoption import call_list as adoption_calls
+from metrics.health import reasons as health_reasons
 from metrics.sla import queues
 
 DEFAULT_DB = Path("data/warehouse.duckdb")
@@ -146,7 +148,14 @@ def latest_build(version: float | None) -> dict[str, Any] | None:
     record = frame.iloc[0].to_dict()
     config = tomllib.loads(record["config"]) if record["config"] else {}
     record["default_timezone"] = config.get("calendars", {}).get("default", {}).get("timezone", "UTC")
+    record["settings"] = config
     return record
+
+
+def settings_in_force(version: float | None, table: str) -> dict[str, Any]:
+    """One table of the configuration the last build used (e.g. "adoption")."""
+    build = latest_build(version)
+    return dict(build["settings"].get(table, {})) if build else {}
 
 
 @st.cache_data(show_spinner=False)
@@ -420,3 +429,140 @@ def placeholder_accounts(version: float | None) -> pd.DataFrame:
         "SELECT account_id, tickets, open_tickets, first_ticket_at, last_ticket_at "
         "FROM account_summary WHERE is_placeholder ORDER BY tickets DESC, account_id"
     )
+
+
+# --- adoption, health, workload, deltas, pricing -------------------------------------------------
+
+
+def _accounts_where(filters: Filters) -> tuple[str, list[Any]]:
+    """The sidebar's manager and tier filters over a one-row-per-account mart (joined to
+    account_summary for the tier and the name)."""
+    clauses: list[str] = ["NOT account_summary.is_placeholder"]
+    params: list[Any] = []
+    if filters.managers:
+        clauses.append(
+            f"coalesce(account_summary.cs_manager, '') IN ({', '.join('?' for _ in filters.managers)})"
+        )
+        params.extend(filters.managers)
+    if filters.tiers:
+        clauses.append(f"account_summary.tier IN ({', '.join('?' for _ in filters.tiers)})")
+        params.extend(filters.tiers)
+    return " AND ".join(clauses), params
+
+
+@st.cache_data(show_spinner=False)
+def call_list(version: float | None, filters: Filters, language: str = "en") -> pd.DataFrame:
+    """The accounts to call, per manager, most value at stake first; the offer in `language`."""
+    where, params = _accounts_where(filters)
+    frame = _frame(
+        "SELECT call_list.* FROM call_list JOIN account_summary USING (account_id) "
+        f"WHERE {where} ORDER BY call_list.cs_manager NULLS LAST, call_list.rank",
+        params,
+    )
+    names = frame["account_name"].fillna(frame["account_id"])
+    frame["offer_text"] = [adoption_calls.offer_text(g, language) for g in frame["gaps"]]
+    frame["action_text"] = [
+        adoption_calls.action_text(n, g, language) for n, g in zip(names, frame["gaps"], strict=True)
+    ]
+    return frame.drop(columns=["gaps"])
+
+
+@st.cache_data(show_spinner=False)
+def adoption(version: float | None, filters: Filters) -> pd.DataFrame:
+    """adoption_gaps with the account's name, for the accounts × modules heatmap."""
+    where, params = _accounts_where(filters)
+    return _frame(
+        "SELECT adoption_gaps.*, account_summary.account_name, account_summary.cs_manager "
+        f"FROM adoption_gaps JOIN account_summary USING (account_id) WHERE {where} "
+        "ORDER BY adoption_gaps.account_id, adoption_gaps.module",
+        params,
+    )
+
+
+@st.cache_data(show_spinner=False)
+def account_modules(version: float | None, account_id: str) -> pd.DataFrame:
+    return _frame("SELECT * FROM adoption_gaps WHERE account_id = ? ORDER BY module", [account_id])
+
+
+def _reasons_in(frame: pd.DataFrame, language: str) -> pd.DataFrame:
+    words = BAND_WORDS.get(language, {})
+    frame = frame.copy()
+    frame["reasons_text"] = [health_reasons.describe(r, language, words) for r in frame["reasons"]]
+    frame["upsell_text"] = [health_reasons.describe(r, language, words) for r in frame["upsell_blockers"]]
+    return frame
+
+
+BAND_WORDS = {"ru": {"green": "зелёное", "yellow": "жёлтое", "red": "красное"}}
+
+
+@st.cache_data(show_spinner=False)
+def account_health(version: float | None, filters: Filters, language: str = "en") -> pd.DataFrame:
+    """Every account's health, components and reasons in `language`, the weakest first."""
+    where, params = _accounts_where(filters)
+    frame = _frame(
+        "SELECT account_health.* FROM account_health JOIN account_summary USING (account_id) "
+        f"WHERE {where} ORDER BY account_health.health_score, account_health.account_id",
+        params,
+    )
+    return _reasons_in(frame, language)
+
+
+@st.cache_data(show_spinner=False)
+def health_of(version: float | None, account_id: str, language: str = "en") -> dict[str, Any] | None:
+    frame = _frame("SELECT * FROM account_health WHERE account_id = ?", [account_id])
+    return None if frame.empty else _reasons_in(frame, language).iloc[0].to_dict()
+
+
+@st.cache_data(show_spinner=False)
+def health_history(version: float | None, account_id: str) -> pd.DataFrame:
+    """The account's score at each of the last 12 month ends, then today's."""
+    return _frame(
+        """
+        SELECT month, health_score, band FROM account_health_monthly WHERE account_id = ?
+        UNION ALL
+        SELECT CAST(date_trunc('month', as_of) AS DATE), health_score, band
+        FROM account_health, (SELECT max(as_of) AS as_of FROM build_runs) WHERE account_id = ?
+        ORDER BY month
+        """,
+        [account_id, account_id],
+    )
+
+
+@st.cache_data(show_spinner=False)
+def health_backtest(version: float | None) -> dict[str, Any] | None:
+    frame = _frame("SELECT * FROM health_backtest")
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+@st.cache_data(show_spinner=False)
+def manager_workload(version: float | None) -> pd.DataFrame:
+    return _frame("SELECT * FROM manager_workload ORDER BY accounts DESC, cs_manager")
+
+
+@st.cache_data(show_spinner=False)
+def resolution_deltas(version: float | None, comparison: str, task_type: str) -> pd.DataFrame:
+    return _frame(
+        "SELECT * FROM resolution_deltas WHERE comparison = ? AND task_type = ? ORDER BY delta_pct",
+        [comparison, task_type],
+    )
+
+
+@st.cache_data(show_spinner=False)
+def delta_task_types(version: float | None) -> list[str]:
+    frame = _frame("SELECT DISTINCT task_type FROM resolution_deltas ORDER BY task_type <> 'all', task_type")
+    return list(frame["task_type"])
+
+
+@st.cache_data(show_spinner=False)
+def complexity_pricing(version: float | None, filters: Filters) -> pd.DataFrame:
+    where, params = _accounts_where(filters)
+    return _frame(
+        "SELECT complexity_pricing.*, account_summary.account_name FROM complexity_pricing "
+        f"JOIN account_summary USING (account_id) WHERE {where} ORDER BY complexity_pricing.account_id",
+        params,
+    )
+
+
+@st.cache_data(show_spinner=False)
+def pricing_calibration(version: float | None) -> pd.DataFrame:
+    return _frame("SELECT * FROM pricing_calibration")

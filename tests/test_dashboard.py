@@ -15,7 +15,7 @@ from pipelines.warehouse import snapshot_path
 from tests.conftest import run_cli
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-PAGES = ("overview", "sla", "clients", "managers", "data")
+PAGES = ("overview", "sla", "deltas", "clients", "managers", "adoption", "health", "pricing", "data")
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,28 @@ fourth.metric(t("open_tickets"), i18n.number(account["open_tickets"], lang))
 if account["is_placeholder"]:
     st.warning(t("placeholder_account"))
 
+health = queries.health_of(version, account_id, lang)
+if health:
+    st.subheader(t("health_score"))
+    score, band, risk, seats = st.columns(4)
+    score.metric(t("health_score"), i18n.number(health["health_score"], lang, 0))
+    band.metric(t("col_band"), t(f"band_{health['band']}"))
+    risk.metric(t("churn_risk"), i18n.percent(health["churn_risk"], lang, 0))
+    seats.metric(t("seat_utilisation"), i18n.percent(health["seat_utilisation"], lang, 0))
+    st.markdown(health["reasons_text"] or "—")
+    st.caption(
+        f"{t('upsell_ready') if health['upsell_ready'] else t('dont_pitch')}: {health['upsell_text'] or '✓'}"
+    )
+    components.score_line(queries.health_history(version, account_id), key="client_health_trend")
+    st.subheader(t("modules_of_client"))
+    modules = queries.account_modules(version, account_id)
+    components.table(
+        modules.assign(adoption_pct=(modules["adoption_rate"].astype(float) * 100).round(1))[
+            ["module", "paid", "active_users_30d", "adoption_pct", "last_used_at", "is_gap", "trend_pct"]
+        ].round(1),
+        f"modules_{account_id}",
+    )
+
 with st.spinner(t("loading")):
     totals = queries.compliance_totals(version, filters, "account", account_id)
     trend = queries.account_compliance(version, filters, account_id)

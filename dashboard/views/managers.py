@@ -89,3 +89,45 @@ st.subheader(t("at_risk_queue"))
 components.table(queue, f"at_risk_{manager}")
 st.subheader(t("open_breached_queue"))
 components.table(overdue, f"open_breached_{manager}")
+
+st.subheader(t("call_list_for", manager=manager))
+calls = queries.call_list(version, queries.Filters(managers=(manager,)), lang)
+if calls.empty:
+    st.success(t("no_gaps"))
+else:
+    components.table(
+        calls[["rank", "account_id", "account_name", "value_at_stake", "offer_text", "action_text"]].round(0),
+        f"call_list_{manager}",
+    )
+
+st.subheader(t("workload"))
+workload = queries.manager_workload(version)
+if not workload.empty:
+    capacity = int(workload["capacity"].iloc[0])
+    st.caption(t("workload_caption", capacity=capacity))
+    left, right = st.columns(2)
+    with left:
+        components.bars(
+            list(workload["cs_manager"]),
+            list(workload["accounts"]),
+            t("col_accounts"),
+            key="workload_accounts",
+            colours=["#c62828" if over else "#1565c0" for over in workload["over_capacity"]],
+            line_at=capacity,
+            line_label=t("capacity"),
+        )
+    with right:
+        if workload["complexity_total"].isna().all():
+            st.info(t("no_complexity"))
+        else:
+            components.bars(
+                list(workload["cs_manager"]),
+                list(workload["complexity_total"].round(1)),
+                t("complexity_load"),
+                key="workload_complexity",
+            )
+    components.table(
+        workload[["cs_manager", "accounts", "capacity", "over_capacity", "complexity_total", "open_tickets",
+                  "at_risk_tickets", "open_breached_tickets"]].round(1),
+        "manager_workload",
+    )  # fmt: skip

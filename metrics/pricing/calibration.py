@@ -11,6 +11,7 @@ folds with fewer accounts).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import mean_absolute_error, r2_score
 from sklearn.model_selection import KFold
 
+from metrics.models import python_model
 from metrics.settings import PRICING_INPUTS, PricingSettings
 
 MIN_ACCOUNTS = 5
@@ -94,3 +96,30 @@ def suggested_table(calibration: Calibration, settings: PricingSettings) -> dict
     table["base_price"] = round(calibration.base_price, 2)
     table["weights"] = {name: round(weight, 6) for name, weight in calibration.weights.items()}
     return table
+
+
+@python_model("stg_accounts", unique=("setting",))
+def pricing_calibration(stg_accounts: pd.DataFrame, settings: Any) -> pd.DataFrame:
+    """The configured base price and weights beside the ones fitted on historical prices (the
+    Pricing page; `cspulse calibrate-pricing` writes them as a config table)."""
+    pricing: PricingSettings = settings.pricing
+    names = ["base_price", *PRICING_INPUTS]
+    configured = [pricing.base_price, *(pricing.weights[name] for name in PRICING_INPUTS)]
+    frame = pd.DataFrame({"setting": names, "configured": configured})
+    accounts = stg_accounts[~stg_accounts["is_placeholder"].astype(bool)]
+    try:
+        result = calibrate(accounts, pricing)
+    except TooFewPrices as error:
+        return frame.assign(
+            fitted=np.nan, accounts=int(accounts["support_price"].notna().sum()), mae_configured=np.nan,
+            mae_fitted=np.nan, r2_configured=np.nan, r2_fitted=np.nan, reason=str(error),
+        ).astype({"reason": "string", "setting": "string"})  # fmt: skip
+    return frame.assign(
+        fitted=[result.base_price, *(result.weights[name] for name in PRICING_INPUTS)],
+        accounts=result.accounts,
+        mae_configured=result.mae_configured,
+        mae_fitted=result.mae_fitted,
+        r2_configured=result.r2_configured,
+        r2_fitted=result.r2_fitted,
+        reason=pd.NA,
+    ).astype({"reason": "string", "setting": "string"})

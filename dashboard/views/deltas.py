@@ -1,0 +1,89 @@
+"""Resolution deltas — for the director: do dedicated managers resolve faster than the tiered
+line, what each hand-off costs, each manager against the others; as forest plots with intervals."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import components, i18n, queries
+from dashboard.components import t
+
+version, _ = components.page_context()
+lang = components.language()
+st.title(t("page_deltas"))
+st.caption(t("deltas_caption"))
+
+task_types = queries.delta_task_types(version)
+if not task_types:
+    st.info(t("no_data"))
+    st.stop()
+task_type = components.choice(
+    st,
+    t("task_types"),
+    task_types,
+    "all",
+    "deltas_task_type",
+    format_func=lambda value: t("task_type_all") if value == "all" else str(value),
+)
+claimed = queries.settings_in_force(version, "deltas").get("claimed_speedup_pct", [60, 70])
+
+
+def _label(group: str, comparison: str) -> str:
+    return t("no_manager") if not group else str(group)
+
+
+def _sentence(row: dict) -> str:
+    what = t("all_tasks") if row["task_type"] == "all" else str(row["task_type"])
+    values = {
+        "a": row["group_a"],
+        "b": row["group_b"],
+        "what": what,
+        "pct": i18n.percent(abs(row["delta_pct"]) / 100, lang, 0)
+        if row["delta_pct"] == row["delta_pct"]
+        else "—",
+        "low": i18n.percent(row["ci_low_pct"] / 100, lang, 0)
+        if row["ci_low_pct"] == row["ci_low_pct"]
+        else "—",
+        "high": i18n.percent(row["ci_high_pct"] / 100, lang, 0)
+        if row["ci_high_pct"] == row["ci_high_pct"]
+        else "—",
+        "n_a": row["n_a"],
+        "n_b": row["n_b"],
+    }
+    text = t("verdict_" + str(row["verdict"]).replace(" ", "_"), **values)
+    if isinstance(row.get("claim"), str):
+        text += " — " + t("claim_" + row["claim"].replace(" ", "_"))
+    return text
+
+
+for comparison in ("tier", "reassignments", "manager"):
+    rows = queries.resolution_deltas(version, comparison, task_type)
+    st.subheader(t(f"cmp_{comparison}"))
+    if rows.empty:
+        st.info(t("no_data"))
+        continue
+    labels = [f"{_label(g, comparison)} (n={n})" for g, n in zip(rows["group_a"], rows["n_a"], strict=True)]
+    components.forest_plot(
+        rows, labels, key=f"forest_{comparison}", claim=tuple(claimed) if comparison == "tier" else None
+    )
+    for row in rows.to_dict("records"):
+        st.markdown("- " + _sentence(row))
+    if comparison == "reassignments":
+        st.markdown(f"**{t('handoff_cost')}**")
+        for row in rows.to_dict("records"):
+            st.markdown(
+                "- "
+                + t(
+                    "handoff_row",
+                    group=row["group_a"],
+                    hours=i18n.hours(row["median_difference_min"], lang),
+                    n=row["n_a"],
+                )
+            )
+    shown = rows.assign(
+        median_a_h=(rows["median_a_min"] / 60).round(1),
+        median_b_h=(rows["median_b_min"] / 60).round(1),
+        delta_pct=rows["delta_pct"].round(1),
+        ci=rows["ci_low_pct"].round(1).astype(str) + " … " + rows["ci_high_pct"].round(1).astype(str),
+    )[["group_a", "group_b", "n_a", "n_b", "median_a_h", "median_b_h", "delta_pct", "ci", "verdict"]]
+    components.table(shown, f"deltas_{comparison}_{task_type}")
