@@ -191,7 +191,7 @@ def kpi(column: Any, label: str, value: str, help_text: str | None = None) -> No
 
 def safe_label(value: object) -> str:
     """Export text made safe for a plotly label (plotly renders a few HTML tags)."""
-    return html.escape(str(value)) if value is not None else "—"
+    return html.escape(str(value), quote=False) if value is not None else "—"
 
 
 def month_ticks(figure: go.Figure, months: list[date]) -> None:

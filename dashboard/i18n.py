@@ -238,16 +238,16 @@ TEXT: dict[str, dict[str, str]] = {
     "delta_axis": {"en": "Median resolution vs the comparison, %", "ru": "Медиана решения к сравнению, %"},
     "claim_band": {"en": "claimed: 60–70 % faster", "ru": "заявлено: на 60–70 % быстрее"},
     "verdict_faster": {
-        "en": "{a} resolves {what} {pct} faster than {b} (95 % CI {low}–{high})",
-        "ru": "{a}: {what} решаются на {pct} быстрее, чем {b} (95 % ДИ {low}–{high})",
+        "en": "{a} resolves {what} {pct} faster than {b} (95 % CI {low} … {high})",
+        "ru": "{a}: {what} решаются на {pct} быстрее, чем {b} (95 % ДИ {low} … {high})",
     },
     "verdict_slower": {
-        "en": "{a} resolves {what} {pct} slower than {b} (95 % CI {low}–{high})",
-        "ru": "{a}: {what} решаются на {pct} медленнее, чем {b} (95 % ДИ {low}–{high})",
+        "en": "{a} resolves {what} {pct} slower than {b} (95 % CI {low} … {high})",
+        "ru": "{a}: {what} решаются на {pct} медленнее, чем {b} (95 % ДИ {low} … {high})",
     },
     "verdict_no_clear_difference": {
-        "en": "{a} and {b}: no clear difference for {what} (95 % CI {low}–{high})",
-        "ru": "{a} и {b}: явной разницы для «{what}» нет (95 % ДИ {low}–{high})",
+        "en": "{a} and {b}: no clear difference for {what} (95 % CI {low} … {high})",
+        "ru": "{a} и {b}: явной разницы для «{what}» нет (95 % ДИ {low} … {high})",
     },
     "verdict_too_few_tickets": {
         "en": "{a} vs {b}: too few tickets for an interval ({n_a} and {n_b})",
@@ -453,6 +453,14 @@ def percent(value: float | None, language: str = "en", digits: int = 1) -> str:
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
     return format_percent(value, format=pattern, locale=locale_of(language))
+
+
+def signed_percent(points: float | None, language: str = "en") -> str:
+    """-78.2 (percentage points) -> '−78%' / '−78 %': a true minus sign, for intervals."""
+    if _missing(points):
+        return "—"
+    value = float(points)  # type: ignore[arg-type]
+    return ("−" if value < 0 else "") + percent(abs(value) / 100, language, 0)
 
 
 def hours(minutes: float | None, language: str = "en") -> str:

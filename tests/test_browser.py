@@ -28,7 +28,7 @@ from tests.conftest import write
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
-PAGES = ("overview", "sla", "clients", "managers", "data")
+PAGES = ("overview", "sla", "deltas", "clients", "managers", "adoption", "health", "pricing", "data")
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
