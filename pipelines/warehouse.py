@@ -84,13 +84,22 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
         # Held open by another program (a notebook, the duckdb shell), or not a DuckDB file.
         raise WarehouseUnavailable(f"{db}: cannot open the warehouse: {first_line(error)}") from None
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")  # the CLI draws its own
+    quiet_progress(con)
     con.execute(f"SET memory_limit = '{_memory_limit(MEMORY_LIMIT)}'")
     for table in STAGING_TABLES:
         con.execute(staging_ddl(table))
     for ddl in RUN_TABLES_DDL:
         con.execute(ddl)
     return con
+
+
+def quiet_progress(con: duckdb.DuckDBPyConnection) -> None:
+    """No DuckDB progress bar: the CLI draws its own. (Under Jupyter DuckDB refuses to touch the
+    setting without ipywidgets; it then draws none anyway.)"""
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:
+        pass
 
 
 def _memory_limit(text: str) -> str:

@@ -26,7 +26,7 @@ from pipelines.build import dag
 from pipelines.build.dag import Model
 from pipelines.build.inputs import Prepared, deadlines_past_grid, refresh_placeholder_accounts
 from pipelines.config import STANDARD_TIER, Config
-from pipelines.warehouse import publish_snapshot
+from pipelines.warehouse import publish_snapshot, quiet_progress
 
 Progress = Callable[[str], None]
 RUN_TABLES = ("ingest_runs", "rejected_rows", "build_runs")
@@ -49,7 +49,7 @@ def snapshot_tables() -> list[str]:
 def start_session(con: duckdb.DuckDBPyConnection, config: Config, as_of: datetime) -> None:
     """Settings and parameters every model run reads: as-of, the default timezone."""
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")
+    quiet_progress(con)
     # The models need no row order, and keeping it costs memory on millions of rows.
     con.execute("SET preserve_insertion_order = false")
     # The calendar lookups join millions of tickets to a small grid; this optimizer would make
