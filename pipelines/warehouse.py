@@ -12,7 +12,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -96,10 +96,8 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
 def quiet_progress(con: duckdb.DuckDBPyConnection) -> None:
     """No DuckDB progress bar: the CLI draws its own. (Under Jupyter DuckDB refuses to touch the
     setting without ipywidgets; it then draws none anyway.)"""
-    try:
+    with suppress(duckdb.InvalidInputException):
         con.execute("SET enable_progress_bar = false")
-    except duckdb.InvalidInputException:
-        pass
 
 
 def _memory_limit(text: str) -> str:
