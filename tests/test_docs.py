@@ -12,7 +12,7 @@ from tests.conftest import FIXTURES, Warehouse
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 # Columns of the marts that are metrics (the rest are ids and descriptions).
-METRIC_PATTERN = re.compile(r"(_min|_met|_due_at|^sla_state|_judged)$")
+METRIC_PATTERN = re.compile(r"(_min|_met|_due_at|^sla_state|_judged|_pct|_rate|_score|_30d)$")
 DASHBOARD_KPIS = (
     "compliance",
     "backlog",
@@ -20,6 +20,26 @@ DASHBOARD_KPIS = (
     "reassignment_rate",
     "csat",
     "is_placeholder",
+    # the account analyses
+    "health_score",
+    "band",
+    "usage",
+    "adoption",
+    "support",
+    "renewal",
+    "upsell_ready",
+    "churn_risk",
+    "is_gap",
+    "value_at_stake",
+    "seat_utilisation",
+    "price",
+    "pricing_status",
+    "verdict",
+    "claim",
+    "over_capacity",
+    "complexity_total",
+    "auc_model",
+    "auc_hand_weights",
 )
 
 
