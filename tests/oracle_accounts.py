@@ -42,7 +42,11 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
         "manager_capacity": 10,
         "tolerance": 0.15,
     },
-    "deltas": {"baseline_tier": "standard"},
+    "deltas": {
+        "baseline_tier": "standard",
+        "dedicated_tiers": ["ism"],  # the verdict's tiers and claim: not read by the oracle's marts
+        "claimed_speedup_pct": [60, 70],
+    },
     "adoption": {"window_days": 30, "min_adoption_rate": 0.2},
     "health": {
         "weights": {"usage": 35, "adoption": 20, "support": 25, "csat": 10, "renewal": 10},
