@@ -416,10 +416,43 @@ def ingest_runs(version: float | None) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def rejected_rows(version: float | None, limit: int = 5000) -> pd.DataFrame:
+    """Rejected rows, invalid ones first (the real problems), then superseded and duplicates."""
     return _frame(
-        'SELECT run_id, file, row_number, "column", reason, raw FROM rejected_rows '
-        "ORDER BY run_id DESC, row_number LIMIT ?",
+        "SELECT run_id, file, row_number, coalesce(category, 'invalid') AS category, \"column\", reason, raw "
+        "FROM rejected_rows ORDER BY CASE coalesce(category, 'invalid') WHEN 'invalid' THEN 0 "
+        "WHEN 'superseded' THEN 1 ELSE 2 END, run_id DESC, row_number LIMIT ?",
         [limit],
+    )
+
+
+# --- data page: rejects by why, warnings, defaults applied ---------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def rejected_counts(version: float | None) -> dict[str, int]:
+    """Rejected rows per category over every run: invalid, superseded, duplicate."""
+    frame = _frame(
+        "SELECT coalesce(category, 'invalid') AS category, count(*) AS rows FROM rejected_rows GROUP BY 1"
+    )
+    counts = dict(zip(frame["category"], frame["rows"], strict=True))
+    return {name: int(counts.get(name, 0)) for name in ("invalid", "superseded", "duplicate")}
+
+
+def _has_table(name: str) -> bool:
+    with _connection() as con:
+        row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()
+    return bool(row and row[0])
+
+
+@st.cache_data(show_spinner=False)
+def ingest_warnings(version: float | None, defaults: bool = False) -> pd.DataFrame:
+    """Values no target knows (defaults=False), or the defaults a profile filled in (True)."""
+    if not _has_table("ingest_warnings"):  # a snapshot published before the table existed
+        return pd.DataFrame(columns=["run_id", "file", "category", "column", "value", "rows", "message"])
+    where = "category = 'default'" if defaults else "category <> 'default'"
+    return _frame(
+        f'SELECT run_id, file, category, "column", value, rows, message FROM ingest_warnings '
+        f"WHERE {where} ORDER BY run_id DESC, rows DESC"
     )
 
 

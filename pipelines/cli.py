@@ -130,6 +130,8 @@ def run_ingest(args: argparse.Namespace) -> int:
         print(result.summary())
     if any(result.status == "refused" for result in results):
         return 2
+    if any(result.status == "failed" for result in results):
+        return 1  # a file that loaded nothing from a non-empty input is no success
     if args.strict and any(result.rows_rejected for result in results):
         return 1
     return 0
@@ -159,7 +161,16 @@ def run_build(args: argparse.Namespace) -> int:
     with writer_lock(args.db), connect(args.db) as con:
         as_of = parse_as_of(args.as_of, config.default_timezone)
         summary = build(con, args.db, config, as_of, progress=_stderr, select=args.select)
+        staged = con.execute("SELECT count(*) FROM tickets").fetchone()
     print(json.dumps(summary, indent=2, default=str))
+    judged = summary["rows"].get("sla_tickets")
+    if judged == 0 and staged and staged[0]:
+        print(
+            f"cspulse: error: the build judged 0 tickets of the {staged[0]:,} in the warehouse "
+            f"(as of {as_of.isoformat()}: were they all created after it?)",
+            file=sys.stderr,
+        )
+        return 1
     if summary["unknown_calendars"]:
         names = ", ".join(map(repr, summary["unknown_calendars"]))
         print(

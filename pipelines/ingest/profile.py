@@ -108,6 +108,16 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class History:
+    """A tickets export with one row per update (ServiceNow's audit form): a ticket's rows are
+    its versions. The highest `revision` (then the latest `updated_at`, then the last row) is
+    the ticket; every change of status between versions is a status event, every change of the
+    `assign` column an assign event, at the version's `updated_at`."""
+
+    assign: str | None = "team"  # canonical tickets column whose changes are (re)assignments
+
+
+@dataclass(frozen=True)
 class KindMap:
     """How one kind of source file maps onto a canonical kind."""
 
@@ -120,6 +130,7 @@ class KindMap:
     derived: dict[str, Derived] = field(default_factory=dict)  # canonical -> operation
     # ticket_events: value maps per event kind (kind -> source value -> canonical value)
     event_values: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    history: History | None = None  # tickets: one row per update, earlier rows are history
 
 
 @dataclass(frozen=True)
@@ -303,11 +314,27 @@ def _kind_map(kind: str, table: dict[str, Any], path: Path) -> KindMap:
         activities=activities,
         derived=derived,
         event_values=event_values,
+        history=_history(table["history"], f"{where} history") if "history" in table else None,
     )
 
 
 # Keys only some kinds' tables may have.
-_EXTRA_KIND_KEYS = {"ticket_log": {"activities"}, "ticket_events": {"event_values"}}
+_EXTRA_KIND_KEYS = {
+    "ticket_log": {"activities"},
+    "ticket_events": {"event_values"},
+    "tickets": {"history"},
+}
+
+
+def _history(value: object, where: str) -> History:
+    table = _table(value, where)
+    unknown = set(table) - {"assign"}
+    if unknown:
+        raise ProfileError(f"{where} has unknown keys {sorted(unknown)}; it has ['assign']")
+    assign = table.get("assign", "team")
+    if assign not in ("team", "assignee", ""):
+        raise ProfileError(f'{where}.assign must be "team", "assignee" or "" (none), not {assign!r}')
+    return History(assign=assign or None)
 
 
 def _derived(value: object, where: str) -> Derived:
