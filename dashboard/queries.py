@@ -27,6 +27,7 @@ from metrics import kpis
 from metrics.adoption import call_list as adoption_calls
 from metrics.health import reasons as health_reasons
 from metrics.sla import queues
+from metrics.sla.source_agreement import source_agreement as agreement_share
 
 DEFAULT_DB = Path("data/warehouse.duckdb")
 TICKET_COLUMNS = (
@@ -599,3 +600,20 @@ def complexity_pricing(version: float | None, filters: Filters) -> pd.DataFrame:
 @st.cache_data(show_spinner=False)
 def pricing_calibration(version: float | None) -> pd.DataFrame:
     return _frame("SELECT * FROM pricing_calibration")
+
+
+# --- the SLA page: agreement with the source tool's own verdict ----------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def source_agreement(version: float | None, filters: Filters) -> tuple[float | None, int]:
+    """How often our resolution verdict equals the source tool's made_sla (metrics/sla)."""
+    where, params = filters.where("source_made_sla IS NOT NULL AND resolution_met IS NOT NULL")
+    with _connection() as con:
+        columns = [row[0] for row in con.execute("DESCRIBE sla_tickets").fetchall()]
+        if "source_made_sla" not in columns:  # a snapshot built before the column existed
+            return None, 0
+        frame = con.execute(
+            f"SELECT resolution_met, source_made_sla FROM sla_tickets WHERE {where}", params
+        ).df()
+    return agreement_share(frame["resolution_met"], frame["source_made_sla"])

@@ -50,3 +50,20 @@ def test_the_data_page_counts_rejects_by_why_and_lists_warnings(
     warnings = app.dataframe[2].value
     assert list(warnings["Value"]) == ["pigeon"] and list(warnings["Rows"]) == [1]
     assert "default calendar — Europe/Moscow" in markdown and "public holidays: RU" in markdown
+
+
+def test_the_sla_page_shows_agreement_with_servicenows_made_sla(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "w.duckdb"
+    export = Path(__file__).parent / "fixtures" / "profiles" / "servicenow_incidents.csv"
+    assert run_cli("ingest", export, "--source", "servicenow", "--db", db) == 0
+    assert run_cli("build", "--db", db, "--as-of", "2024-03-11T00:00:00+03:00") == 0
+    monkeypatch.setenv("CSPULSE_DB", str(db))
+    app = AppTest.from_file(str(APP), default_timeout=120)
+    app.run()
+    app.switch_page("views/sla.py").run()
+    assert not app.exception
+    # 2 of the 3 judged incidents agree (worked out in test_source_profiles.py)
+    metric = next(m for m in app.metric if m.label == "Agreement with the source tool")
+    assert metric.value == "66.7%"

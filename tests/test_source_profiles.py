@@ -1,0 +1,108 @@
+"""The built-in source profiles on fixture files with exactly the documented columns and quirks
+(tests/fixtures/profiles/): counts, rejects and reasons, and the SLA numbers of a few tickets
+worked out by hand on the default calendar (Europe/Moscow, Mon-Fri 09:00-18:00, RU holidays;
+4 March 2024 is a Monday; standard tier: simple resolved within 480 business minutes, first
+response by phone 60, by email and portal 540; pending, on_hold and waiting_on_customer pause)."""
+
+from __future__ import annotations
+
+import pytest
+
+from metrics.sla.source_agreement import source_agreement
+from pipelines.ingest.profile import named_profile
+from tests.conftest import FIXTURES, Warehouse, utc
+
+PROFILES = FIXTURES / "profiles"
+AS_OF = "2024-03-11T00:00:00+03:00"
+
+
+def _sla(warehouse: Warehouse) -> dict[str, dict[str, object]]:
+    return {row["ticket_id"]: row for row in warehouse.dicts("SELECT * FROM sla_tickets")}  # type: ignore[misc]
+
+
+# --- servicenow ---------------------------------------------------------------------------------
+
+
+def test_servicenow_audit_form(warehouse: Warehouse) -> None:
+    result = warehouse.ingest(PROFILES / "servicenow_incidents.csv", profile=named_profile("servicenow"))[0]
+    # 13 rows: INC0001 5 updates + an exact copy, INC0002 3, INC0003 1 (an impossible date),
+    # INC0004 3. The copy and the bad date are rejected; the other 11 load: 3 incidents, 8
+    # rows of history. None is "superseded".
+    assert (result.kind, result.rows_read, result.rows_loaded, result.rows_rejected) == ("tickets", 13, 11, 2)
+    assert (result.rows_invalid, result.rows_superseded, result.rows_duplicate) == (1, 0, 1)
+    assert result.rows_history == 8
+    assert warehouse.rows('SELECT row_number, "column", reason FROM rejected_rows ORDER BY 1') == [
+        (4, None, "duplicate of row 3"),
+        (
+            11,
+            "created_at",
+            'created_at: "31/2/2024 10:00" is not a valid timestamp; '
+            'updated_at: "31/2/2024 10:00" is not a valid timestamp',
+        ),
+    ]
+    tickets = {row["ticket_id"]: row for row in warehouse.dicts("SELECT * FROM tickets")}
+    assert set(tickets) == {"INC0001", "INC0002", "INC0004"}
+    first = tickets["INC0001"]
+    # the update with the highest sys_mod_count (4) is the incident; no company column, so the
+    # account is the location; "?" is empty, so INC0002's subject is its category alone
+    assert (first["status"], first["team"], first["assignee"], first["reassignments"]) == (
+        "resolved",
+        "Group 2",
+        "Resolver 2",
+        1,
+    )
+    assert (first["account_id"], first["subject"], first["channel"], first["source_made_sla"]) == (
+        "Location 1",
+        "Category 1 / Subcategory 1",
+        "phone",
+        True,
+    )
+    assert tickets["INC0002"]["subject"] == "Category 2" and tickets["INC0004"]["channel"] == "portal"
+    # the file was in the order sys_mod_count 2, 0, 1: the highest still wins
+    assert tickets["INC0002"]["status"] == "resolved"
+    events = warehouse.rows(
+        "SELECT kind, value FROM ticket_events WHERE ticket_id = 'INC0001' ORDER BY \"at\", position"
+    )
+    assert events == [
+        ("status", "new"),
+        ("assign", "Group 1"),
+        ("status", "in_progress"),
+        ("status", "waiting_on_customer"),
+        ("status", "in_progress"),
+        ("assign", "Group 2"),
+        ("status", "resolved"),
+    ]
+    # INC0004's "-100" state is no state: warned about, no event
+    assert warehouse.rows(
+        "SELECT value FROM ticket_events WHERE ticket_id = 'INC0004' AND kind = 'status' ORDER BY \"at\""
+    ) == [("new",), ("closed",)]
+    assert ("empty_value", "status", 1) in warehouse.rows(
+        'SELECT category, "column", rows FROM ingest_warnings'
+    )
+    assert ("default", "task_type", "simple") in warehouse.rows(
+        'SELECT category, "column", value FROM ingest_warnings'
+    )
+
+    warehouse.build(AS_OF)
+    sla = _sla(warehouse)
+    # INC0001: opened Mon 09:00, resolved 14:00 = 300 business min; Awaiting User Info from
+    # 10:00 to 12:00 pauses 120 -> 180 net, within 480: met. No response recorded: the
+    # resolution is the response, 300 min (pauses do not touch it) > phone's 60.
+    one = sla["INC0001"]
+    assert (one["paused_business_min"], one["resolution_business_min"], one["sla_state"]) == (120, 180, "met")
+    assert (one["response_business_min"], one["response_met"]) == (300, False)
+    # INC0002: Mon 16:00 -> Wed 11:00 = 120 + 540 + 120 = 780 > 480: breached
+    assert (sla["INC0002"]["resolution_business_min"], sla["INC0002"]["sla_state"]) == (780, "breached")
+    # INC0004: Tue 09:00 -> 18:00 = 540 > 480: breached, though ServiceNow said made_sla
+    assert (sla["INC0004"]["resolution_business_min"], sla["INC0004"]["sla_state"]) == (540, "breached")
+    assert sla["INC0004"]["resolved_at"] == utc("2024-03-05T18:00:00+03:00")
+    # agreement with made_sla: INC0001 met/true, INC0002 breached/false agree; INC0004 does not
+    rows = warehouse.rows("SELECT resolution_met, source_made_sla FROM sla_tickets ORDER BY ticket_id")
+    share, judged = source_agreement([r[0] for r in rows], [r[1] for r in rows])
+    assert (judged, share) == (3, pytest.approx(2 / 3))
+
+
+def test_source_agreement_leaves_out_tickets_either_side_did_not_judge() -> None:
+    # ours: met, breached, unjudged, met; theirs: true, true, true, none -> 1 of 2 agree
+    assert source_agreement([True, False, None, True], [True, True, True, None]) == (0.5, 2)
+    assert source_agreement([None], [True]) == (None, 0)
