@@ -130,6 +130,9 @@ class TicketLog(pa.DataFrameModel):
     ticket_id: Series[Text] = pa.Field(str_length={"min_value": 1})
     at: Series[Timestamp]
     activity: Series[Text] = pa.Field(str_length={"min_value": 1})
+    # A log with one row per status change may qualify a status ("Accepted" / "Wait - User"):
+    # a profile's activities then match "status / sub-status" before the status alone.
+    sub_status: Series[Text] | None = pa.Field(nullable=True)
     actor: Series[Text] | None = pa.Field(nullable=True)
     account_id: Series[Text] = pa.Field(str_length={"min_value": 1})
     channel: Series[Text] = pa.Field(str_length={"min_value": 1}, metadata=NORMALISE)

@@ -106,3 +106,63 @@ def test_source_agreement_leaves_out_tickets_either_side_did_not_judge() -> None
     # ours: met, breached, unjudged, met; theirs: true, true, true, none -> 1 of 2 agree
     assert source_agreement([True, False, None, True], [True, True, True, None]) == (0.5, 2)
     assert source_agreement([None], [True]) == (None, 0)
+
+
+# --- eventlog -----------------------------------------------------------------------------------
+
+
+def test_eventlog_pauses_on_status_and_sub_status_together(warehouse: Warehouse) -> None:
+    result = warehouse.ingest(PROFILES / "eventlog_status_changes.csv", profile=named_profile("eventlog"))[0]
+    # 10 rows: C1 5, C2 3 and an exact copy, C3 1 with an unreadable time
+    assert (result.kind, result.rows_read, result.rows_loaded, result.rows_rejected) == (
+        "ticket_log",
+        10,
+        8,
+        2,
+    )
+    assert (result.rows_invalid, result.rows_duplicate) == (1, 1)
+    assert warehouse.rows("SELECT row_number, reason FROM rejected_rows ORDER BY 1") == [
+        (9, "duplicate of row 8"),
+        (11, 'at: "not a time" is not a valid timestamp'),
+    ]
+    events = warehouse.rows(
+        'SELECT ticket_id, kind, value FROM ticket_events ORDER BY ticket_id, "at", position'
+    )
+    assert events == [
+        ("C1", "status", "new"),  # Queued / Awaiting Assignment: created
+        ("C1", "assign", "Alice"),  # Accepted / Assigned
+        ("C1", "status", "pending"),  # Accepted / Wait - User: the pair means paused
+        ("C1", "status", "in_progress"),  # Accepted / In Progress: resumed
+        ("C1", "status", "resolved"),
+        ("C2", "status", "new"),
+        # Accepted / Wait - Implementation is no pair the profile names: "Accepted" alone, resumed
+        ("C2", "status", "in_progress"),
+        ("C2", "status", "resolved"),
+    ]
+    assert warehouse.rows("SELECT ticket_id, account_id, team, assignee, status FROM tickets ORDER BY 1") == [
+        ("C1", "Acme", "L1", "Alice", "resolved"),
+        ("C2", "Beta", "L2", None, "resolved"),
+    ]
+    # the log has no channel or task type: the profile's constants, named as defaults
+    assert warehouse.rows(
+        "SELECT \"column\", value FROM ingest_warnings WHERE category = 'default' ORDER BY 1"
+    ) == [
+        ("channel", "portal"),
+        ("task_type", "simple"),
+    ]
+    warehouse.build(AS_OF)
+    sla = _sla(warehouse)
+    # C1: 09:00 -> 13:00 = 240 business min, paused 10:00 -> 11:30 = 90: 150 net, met; no reply
+    # event, so the resolution is the response: 240 <= portal's 540
+    assert (sla["C1"]["paused_business_min"], sla["C1"]["resolution_business_min"]) == (90, 150)
+    assert (sla["C1"]["response_business_min"], sla["C1"]["response_met"]) == (240, True)
+    # C2: 14:00 -> 16:00 = 120, never paused (the pair was not a pause)
+    assert (sla["C2"]["paused_business_min"], sla["C2"]["resolution_business_min"]) == (0, 120)
+
+
+def test_italian_helpdesk_is_an_instance_of_eventlog() -> None:
+    italian = named_profile("italian-helpdesk").kinds["ticket_log"]
+    base = named_profile("eventlog").kinds["ticket_log"]
+    # its own columns and activities replace the base's whole: the bug tracker's RESOLVED stays a note
+    assert italian.columns["ticket_id"] == "Case ID" and not italian.derived
+    assert "resolved" in base.activities and "resolved" not in italian.activities

@@ -554,18 +554,31 @@ def _load_ticket_log(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: C
     con.execute("CREATE OR REPLACE TEMP TABLE activity_map AS SELECT * FROM activity_map_arrow")
     con.unregister("activity_map_arrow")
     actor = "actor" if "actor" in mapping.present else "CAST(NULL AS VARCHAR)"
+    # "status / sub-status" first (a pause is often the pair), then the status alone
+    lookup = "lower(log.activity)"
+    if "sub_status" in mapping.present:
+        lookup = (
+            "CASE WHEN log.sub_status IS NOT NULL AND lower(log.activity || ' / ' || log.sub_status) "
+            "IN (SELECT activity FROM activity_map) THEN lower(log.activity || ' / ' || log.sub_status) "
+            "ELSE lower(log.activity) END"
+        )
+    note = (
+        "log.activity || coalesce(' / ' || log.sub_status, '')"
+        if "sub_status" in mapping.present
+        else "log.activity"
+    )
     # Unmapped activities are kept in the history as `note` events: nothing is lost.
     _incoming(
         con,
         f"""
         SELECT log.ticket_id, log."at",
                coalesce(activity_map.kind, 'note') AS kind,
-               CASE WHEN activity_map.kind IS NULL THEN log.activity
+               CASE WHEN activity_map.kind IS NULL THEN {note}
                     ELSE replace(activity_map.value, '{{actor}}', coalesce({actor}, '')) END AS value,
                {actor} AS actor,
                log.row_number * 100 + coalesce(activity_map.seq, 0) AS position
         FROM {PARSED_TABLE} AS log
-        LEFT JOIN activity_map ON lower(log.activity) = activity_map.activity
+        LEFT JOIN activity_map ON activity_map.activity = {lookup}
         WHERE log.reject_reason IS NULL
         """,
     )

@@ -194,11 +194,42 @@ def canonical_profile() -> Profile:
 
 
 def load_profile(path: Path) -> Profile:
+    return _profile_from(_document(path), path)
+
+
+def _document(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A profile's TOML, laid over the built-in profile it `extends` (if any)."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ProfileError(f"{path}: cannot read profile: {error}") from None
-    return _profile_from(document, path)
+    base_name = document.pop("extends", None)
+    if base_name is None:
+        return document
+    base_path = PROFILE_DIR / f"{str(base_name).replace('-', '_')}.toml"
+    if not base_path.is_file() or base_path in seen or base_path == path:
+        raise ProfileError(f"{path}: extends {base_name!r}, which is not another built-in profile")
+    return _laid_over(_document(base_path, (*seen, path)), document)
+
+
+def _laid_over(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """Profile keys and a kind table's keys the child gives replace the base's whole (as a
+    config file's keys do); giving `columns` or `derived` replaces both of the base's, and so
+    does giving `activities` or `meanings`."""
+    merged = {key: value for key, value in base.items() if key not in ("name", "description", "detect")}
+    for key, value in child.items():
+        if key in schemas.MODELS and isinstance(value, dict) and isinstance(base.get(key), dict):
+            table = dict(base[key])
+            for together in (("columns", "derived"), ("activities", "meanings")):
+                if any(name in value for name in together):
+                    for name in together:
+                        table.pop(name, None)
+            table.pop("detect", None)  # a base's detection is not the instance's
+            table.update(value)
+            merged[key] = table
+        else:
+            merged[key] = value
+    return merged
 
 
 _PROFILE_KEYS = {"name", "description", "timezone", "null_values", "timestamp_formats"}
@@ -298,13 +329,16 @@ def _kind_map(kind: str, table: dict[str, Any], path: Path) -> KindMap:
         )
         for event_kind, m in _table(table.get("event_values", {}), f"{where} event_values").items()
     }
-    activities = {
-        str(name).strip().lower(): tuple(
-            Activity(kind=str(event["kind"]), value=event.get("value"))
-            for event in _events(events, f"{where} activities.{name}")
-        )
-        for name, events in _table(table.get("activities", {}), f"{where} activities").items()
-    }
+    activities = _meanings(_table(table.get("meanings", {}), f"{where} meanings"), f"{where} meanings")
+    activities.update(
+        {
+            str(name).strip().lower(): tuple(
+                Activity(kind=str(event["kind"]), value=event.get("value"))
+                for event in _events(events, f"{where} activities.{name}")
+            )
+            for name, events in _table(table.get("activities", {}), f"{where} activities").items()
+        }
+    )
     return KindMap(
         kind=kind,
         detect=_texts(table.get("detect", []), f"{where} detect"),
@@ -320,7 +354,7 @@ def _kind_map(kind: str, table: dict[str, Any], path: Path) -> KindMap:
 
 # Keys only some kinds' tables may have.
 _EXTRA_KIND_KEYS = {
-    "ticket_log": {"activities"},
+    "ticket_log": {"activities", "meanings"},
     "ticket_events": {"event_values"},
     "tickets": {"history"},
 }
@@ -359,6 +393,33 @@ def _derived(value: object, where: str) -> Derived:
         raise ProfileError(f"{where}: separator applies to concat only")
     separator = _scalar(table.get("separator", " "), f"{where}.separator")
     return Derived(operation=operation, sources=sources, separator=separator)
+
+
+# What each meaning an event log's profile may name stands for, in events (see `meanings`).
+MEANINGS: dict[str, tuple[Activity, ...]] = {
+    "created": (Activity("status", "new"),),
+    "assigned": (Activity("assign", "{actor}"),),
+    "responded": (Activity("reply", "{actor}"),),
+    "paused": (Activity("status", "pending"),),
+    "resumed": (Activity("status", "in_progress"),),
+    "resolved": (Activity("status", "resolved"),),
+    "closed": (Activity("status", "closed"),),
+}
+
+
+def _meanings(table: dict[str, Any], where: str) -> dict[str, tuple[Activity, ...]]:
+    """`[ticket_log.meanings]`: `paused = ["Wait", "Accepted / Wait - User"]` names the activities
+    (or "status / sub-status" pairs) that mean each of MEANINGS; an activity named under several
+    meanings stands for all their events, in MEANINGS' order."""
+    unknown = set(table) - set(MEANINGS)
+    if unknown:
+        raise ProfileError(f"{where}: unknown meaning {sorted(unknown)[0]!r}; use {', '.join(MEANINGS)}")
+    activities: dict[str, tuple[Activity, ...]] = {}
+    for meaning, events in MEANINGS.items():
+        for name in _texts(table.get(meaning, []), f"{where}.{meaning}"):
+            key = name.strip().lower()
+            activities[key] = activities.get(key, ()) + events
+    return activities
 
 
 def _value_map(table: dict[str, Any], where: str) -> dict[str, str | None]:
