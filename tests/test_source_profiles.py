@@ -166,3 +166,90 @@ def test_italian_helpdesk_is_an_instance_of_eventlog() -> None:
     # its own columns and activities replace the base's whole: the bug tracker's RESOLVED stays a note
     assert italian.columns["ticket_id"] == "Case ID" and not italian.derived
     assert "resolved" in base.activities and "resolved" not in italian.activities
+
+
+# --- zendesk ------------------------------------------------------------------------------------
+
+
+def test_zendesk_tickets_and_audit_events(warehouse: Warehouse) -> None:
+    tickets, events = warehouse.ingest(
+        PROFILES / "zendesk_tickets.csv",
+        PROFILES / "zendesk_ticket_events.csv",
+        profile=named_profile("zendesk"),
+    )
+    # ticket 104's "yesterday" is no time; the other three load (an unknown channel loads too)
+    assert (tickets.kind, tickets.rows_read, tickets.rows_loaded, tickets.rows_invalid) == (
+        "tickets",
+        4,
+        3,
+        1,
+    )
+    assert warehouse.rows('SELECT row_number, "column" FROM rejected_rows') == [(5, "created_at")]
+    assert (events.kind, events.rows_read, events.rows_loaded) == ("ticket_events", 5, 5)
+    rows = {row["ticket_id"]: row for row in warehouse.dicts("SELECT * FROM tickets")}
+    # first reply 45 minutes after 09:00; Good = 5; no organization, so the requester
+    assert rows["101"]["first_response_at"] == utc("2024-03-04T09:45:00+03:00") and rows["101"]["csat"] == 5
+    assert (rows["102"]["account_id"], rows["102"]["task_type"], rows["102"]["first_response_at"]) == (
+        "Kim Lee",
+        "bug",
+        None,
+    )
+    # an empty type is simple; "Offered" is no score; the pigeon is warned about
+    assert (rows["103"]["task_type"], rows["103"]["csat"], rows["103"]["channel"]) == (
+        "simple",
+        None,
+        "carrier pigeon",
+    )
+    assert warehouse.rows("SELECT value, rows FROM ingest_warnings WHERE category = 'unknown_value'") == [
+        ("carrier pigeon", 1)
+    ]
+    assert warehouse.rows('SELECT kind, value FROM ticket_events ORDER BY "at", position') == [
+        ("status", "open"),
+        ("status", "pending"),
+        ("status", "open"),
+        ("assign", "5003"),
+        ("note", "high"),
+    ]
+    warehouse.build(AS_OF)
+    sla = _sla(warehouse)
+    # 101: response 45 <= email's 540; solved 15:00: 360 business min <= 480, met
+    assert (sla["101"]["response_business_min"], sla["101"]["response_met"]) == (45, True)
+    assert (sla["101"]["resolution_business_min"], sla["101"]["sla_state"]) == (360, "met")
+    # 102, a bug (180 min), open as of Mon 11 March 00:00: Mon 17-18 = 60, Tue, Wed, Thu 540
+    # each, Fri 8 March a Russian holiday: 1,680 elapsed, less the 10:00-12:00 pending pause =
+    # 1,560 > 180: open and breached; unanswered for 1,680 > portal's 540
+    assert (sla["102"]["paused_business_min"], sla["102"]["resolution_business_min"]) == (120, 1560)
+    assert (sla["102"]["sla_state"], sla["102"]["response_met"]) == ("open_breached", False)
+
+
+# --- freshdesk ----------------------------------------------------------------------------------
+
+
+def test_freshdesk_ticket_export(warehouse: Warehouse) -> None:
+    result = warehouse.ingest(PROFILES / "freshdesk_tickets.csv", profile=named_profile("freshdesk"))[0]
+    # ticket 3 says it was resolved an hour before it was created: rejected with the reason
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert warehouse.rows('SELECT row_number, "column", reason FROM rejected_rows') == [
+        (
+            4,
+            "resolved_at",
+            "resolved_at: 2024-03-04 07:00:00 UTC is before created_at 2024-03-04 08:00:00 UTC",
+        )
+    ]
+    rows = {row["ticket_id"]: row for row in warehouse.dicts("SELECT * FROM tickets")}
+    assert (rows["1"]["account_id"], rows["1"]["channel"], rows["1"]["status"]) == ("Acme", "email", "closed")
+    # no company: the requester's email is the account; a Problem is a bug
+    assert (rows["2"]["account_id"], rows["2"]["task_type"], rows["2"]["channel"]) == (
+        "kim@beta.example",
+        "bug",
+        "portal",
+    )
+    warehouse.build(AS_OF)
+    sla = _sla(warehouse)
+    # 1: first response 09:20 = 20 min <= email's 540; resolved 12:00 = 180 <= 480, met
+    assert (sla["1"]["response_business_min"], sla["1"]["resolution_business_min"]) == (20, 180)
+    assert (sla["1"]["response_met"], sla["1"]["sla_state"]) == (True, "met")
+    # 2: a bug (180 min) open from Mon 16:00: 120 + 540 x 3 (Tue-Thu; Fri 8 March a holiday)
+    # = 1,740 > 180: open and breached; answered after 30 min <= portal's 540
+    assert (sla["2"]["resolution_business_min"], sla["2"]["sla_state"]) == (1740, "open_breached")
+    assert (sla["2"]["response_business_min"], sla["2"]["response_met"]) == (30, True)
