@@ -40,7 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="load exports into the warehouse's staging tables")
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     source = ingest.add_mutually_exclusive_group()
-    source.add_argument("--source", metavar="PROFILE", help="a built-in source profile, e.g. jira")
+    source.add_argument(
+        "--source",
+        metavar="PROFILE",
+        help="a built-in source profile (servicenow, zendesk, freshdesk, jsm, jira, eventlog, …) or auto "
+        "(the default: picked from the header, and said)",
+    )
     source.add_argument("--profile", type=Path, metavar="FILE", help="a source profile TOML file")
     ingest.add_argument("--kind", help="accounts, account_modules, tickets, ticket_events, usage…")
     ingest.add_argument("--sheet", help="XLSX: the sheet to read (default: the first)")
@@ -112,7 +117,7 @@ def run_ingest(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     profile = None
-    if args.source:
+    if args.source and args.source != "auto":  # auto: every built-in profile, picked by header
         profile = named_profile(args.source)
     elif args.profile:
         profile = load_profile(args.profile)

@@ -6,11 +6,13 @@ response by phone 60, by email and portal 540; pending, on_hold and waiting_on_c
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from metrics.sla.source_agreement import source_agreement
 from pipelines.ingest.profile import named_profile
-from tests.conftest import FIXTURES, Warehouse, utc
+from tests.conftest import FIXTURES, Warehouse, run_cli, utc
 
 PROFILES = FIXTURES / "profiles"
 AS_OF = "2024-03-11T00:00:00+03:00"
@@ -253,3 +255,49 @@ def test_freshdesk_ticket_export(warehouse: Warehouse) -> None:
     # = 1,740 > 180: open and breached; answered after 30 min <= portal's 540
     assert (sla["2"]["resolution_business_min"], sla["2"]["sla_state"]) == (1740, "open_breached")
     assert (sla["2"]["response_business_min"], sla["2"]["response_met"]) == (30, True)
+
+
+# --- jira service management --------------------------------------------------------------------
+
+
+def test_jsm_issue_export(warehouse: Warehouse) -> None:
+    result = warehouse.ingest(PROFILES / "jsm_issues.csv", profile=named_profile("jsm"))[0]
+    # ITSM-3 was created on 31 February: rejected, the other two load
+    assert (result.rows_read, result.rows_loaded, result.rows_invalid) == (3, 2, 1)
+    assert warehouse.rows('SELECT row_number, "column" FROM rejected_rows') == [(4, "created_at")]
+    rows = {row["ticket_id"]: row for row in warehouse.dicts("SELECT * FROM tickets")}
+    # 12-hour times: 1:30 PM is 13:30; no organization on ITSM-2, so its reporter
+    assert rows["ITSM-1"]["resolved_at"] == utc("2024-03-04T13:30:00+03:00")
+    assert (rows["ITSM-2"]["account_id"], rows["ITSM-2"]["status"]) == ("kim", "waiting_on_customer")
+    warehouse.build(AS_OF)
+    sla = _sla(warehouse)
+    # ITSM-1: first response 09:10 = 10 min; resolved 13:30 = 270 <= 480, met
+    assert (sla["ITSM-1"]["response_business_min"], sla["ITSM-1"]["resolution_business_min"]) == (10, 270)
+    assert sla["ITSM-1"]["sla_state"] == "met"
+    # ITSM-2: open from Mon 16:00, no status history: 120 + 3 x 540 = 1,740 > 480, open_breached
+    # (its status alone never pauses the clock: a pause needs a status event)
+    assert (sla["ITSM-2"]["resolution_business_min"], sla["ITSM-2"]["sla_state"]) == (1740, "open_breached")
+
+
+# --- --source auto ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "profile", "kind", "said"),
+    [
+        ("servicenow_incidents.csv", "servicenow", "tickets", "'number', 'incident_state', 'sys_mod_count'"),
+        ("zendesk_tickets.csv", "zendesk", "tickets", "'Id', 'Via', 'First reply time in minutes'"),
+        ("zendesk_ticket_events.csv", "zendesk", "ticket_events", "'ticket_id', 'field_name', 'value'"),
+        ("freshdesk_tickets.csv", "freshdesk", "tickets", "'Ticket ID', 'Source', 'Initial response time'"),
+        ("jsm_issues.csv", "jsm", "tickets", "'Issue key', 'Custom field (Request Type)'"),
+        ("eventlog_status_changes.csv", "eventlog", "ticket_log", "its columns fit the header best"),
+    ],
+)
+def test_source_auto_detects_each_built_in_profile_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fixture: str, profile: str, kind: str, said: str
+) -> None:
+    code = run_cli("ingest", PROFILES / fixture, "--source", "auto", "--db", tmp_path / "w.duckdb")
+    assert code == 0
+    output = capsys.readouterr().out
+    assert f"as {kind} [{profile}]" in output
+    assert f"source auto: chose profile {profile} ({kind})" in output and said in output

@@ -22,7 +22,15 @@ import pyarrow as pa
 
 from pipelines import schemas
 from pipelines.config import Config
-from pipelines.ingest.profile import Mapping, Profile, ProfileError, builtin_profiles, choose_mapping
+from pipelines.ingest.profile import (
+    CANONICAL,
+    Mapping,
+    Profile,
+    ProfileError,
+    builtin_profiles,
+    choose_mapping,
+    normalise_header,
+)
 from pipelines.ingest.readers import RAW_TABLE, FileRefused, RawTable, read_export
 from pipelines.ingest.validation import PARSED_TABLE, parse_statement
 from pipelines.ingest.warnings import record_warnings
@@ -51,6 +59,7 @@ class IngestResult:
     rows_history: int = 0  # loaded rows that are earlier versions of a ticket (its history)
     events_derived: int = 0  # ticket_events a one-row-per-update or event-log file gave
     warnings: list[str] = field(default_factory=list)
+    chosen: str = ""  # with --source auto: the profile picked and why
 
     def summary(self) -> str:
         if self.status == "refused":
@@ -73,11 +82,12 @@ class IngestResult:
         if self.rows_history or self.events_derived:
             history = f"; {self.rows_history:,} rows of history, {self.events_derived:,} ticket_events"
         verb = "FAILED " if self.status == "failed" else "loaded  "
+        chosen = f"\n  source auto: {self.chosen}" if self.chosen else ""
         note = f"\n  note: {self.message}" if self.message else ""
         warned = "".join(f"\n  warning: {warning}" for warning in self.warnings)
         return (
             f"{verb}{self.file} as {self.kind} [{self.source}]: "
-            f"{self.rows_loaded:,} of {self.rows_read:,} rows{rejected}{history}{note}{warned}"
+            f"{self.rows_loaded:,} of {self.rows_read:,} rows{rejected}{history}{chosen}{note}{warned}"
         )
 
 
@@ -132,6 +142,8 @@ def ingest_file(
             return result
         result.sha256 = digest.result() if digest else None
     result.kind, result.source = mapping.kind, mapping.profile.name
+    if len(profiles) > 1 and mapping.profile.name != CANONICAL:  # --source auto: say which
+        result.chosen = _why_chosen(mapping, raw.headers)
     if _already_loaded(con, result.sha256, result.kind):
         result.status = "skipped"
         _record_run(con, result, started)
@@ -171,6 +183,16 @@ def ingest_file(
         result.rows_read = result.rows_loaded = result.rows_rejected = 0
         _record_run(con, result, started)
     return result
+
+
+def _why_chosen(mapping: Mapping, headers: list[str]) -> str:
+    """The profile --source auto picked for a file, and what in its header gave it away."""
+    detect = mapping.kind_map.detect
+    present = {normalise_header(header) for header in headers}
+    if detect and all(normalise_header(column) in present for column in detect):
+        said = ", ".join(repr(column) for column in detect)
+        return f"chose profile {mapping.profile.name} ({mapping.kind}): the header has {said}"
+    return f"chose profile {mapping.profile.name} ({mapping.kind}): its columns fit the header best"
 
 
 def _next_run_id(con: duckdb.DuckDBPyConnection) -> int:
