@@ -48,7 +48,8 @@ def write_audit_log(path: Path, rows: int = DEFAULT_ROWS, seed: int = 0) -> int:
         CREATE TABLE updates AS
         WITH incidents AS (
             SELECT i, 1 + (hash(i + {seed}) % 11)::INT AS updates,
-                   TIMESTAMP '2024-01-08 09:00' + to_minutes(((hash(i * 7 + {seed}) % 250000))::INT) AS opened,
+                   TIMESTAMP '2024-01-08 09:00'
+                       + to_minutes(((hash(i * 7 + {seed}) % 250000))::INT) AS opened,
                    'Location ' || (hash(i * 3) % 300)::INT AS location,
                    ['Phone', 'Email', 'Self service', 'IVR'][1 + (hash(i * 5) % 4)::INT] AS contact_type
             FROM range({incidents}) AS t(i)
@@ -66,7 +67,8 @@ def write_audit_log(path: Path, rows: int = DEFAULT_ROWS, seed: int = 0) -> int:
             SELECT 'INC' || lpad(i::VARCHAR, 7, '0') AS number, state AS incident_state,
                    state <> 'Resolved' AS active, k // 3 AS reassignment_count, 0 AS reopen_count,
                    k AS sys_mod_count, hash(i * 11) % 5 <> 0 AS made_sla,
-                   'Caller ' || (hash(i * 13) % 5000)::INT AS caller_id, 'Opened by ' || (i % 200) AS opened_by,
+                   'Caller ' || (hash(i * 13) % 5000)::INT AS caller_id,
+                   'Opened by ' || (i % 200) AS opened_by,
                    strftime(opened, '%-d/%-m/%Y %H:%M') AS opened_at,
                    strftime(updated, '%-d/%-m/%Y %H:%M') AS sys_updated_at,
                    contact_type, location, 'Category ' || (i % 50) AS category,
@@ -75,7 +77,8 @@ def write_audit_log(path: Path, rows: int = DEFAULT_ROWS, seed: int = 0) -> int:
                    assignment_group,
                    CASE WHEN k = 0 THEN '?' ELSE 'Resolver ' || (hash(i) % 400)::INT END AS assigned_to,
                    false AS knowledge,
-                   CASE WHEN state = 'Resolved' THEN 'Resolver ' || (hash(i) % 400)::INT ELSE '?' END AS resolved_by,
+                   CASE WHEN state = 'Resolved' THEN 'Resolver ' || (hash(i) % 400)::INT ELSE '?' END
+                       AS resolved_by,
                    CASE WHEN state = 'Resolved' THEN strftime(updated, '%-d/%-m/%Y %H:%M') ELSE '?' END
                        AS resolved_at,
                    '?' AS closed_at,
