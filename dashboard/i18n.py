@@ -421,6 +421,50 @@ TEXT: dict[str, dict[str, str]] = {
     "state_open": {"en": "open", "ru": "открыто"},
     "state_at_risk": {"en": "at risk", "ru": "под угрозой"},
     "state_open_breached": {"en": "open, breached", "ru": "открыто, просрочено"},
+    # --- ingest outcomes and source profiles (Data page, SLA page's agreement figure) ---
+    "col_rows_invalid": {"en": "Invalid", "ru": "Ошибочные"},
+    "col_rows_superseded": {"en": "Superseded", "ru": "Заменённые"},
+    "col_rows_duplicate": {"en": "Duplicates", "ru": "Дубликаты"},
+    "col_rows_history": {"en": "History rows", "ru": "Строки истории"},
+    "col_category": {"en": "Kind", "ru": "Вид"},
+    "col_value": {"en": "Value", "ru": "Значение"},
+    "col_rows": {"en": "Rows", "ru": "Строк"},
+    "run_failed": {
+        "en": "{file}: nothing was loaded — every row was rejected (see the rejected rows below).",
+        "ru": "{file}: ничего не загружено — отклонены все строки (см. отклонённые строки ниже).",
+    },
+    "rejects_by_why": {
+        "en": "Invalid: **{invalid}** · superseded by a later row: {superseded} · "
+        "exact duplicates: {duplicate}",
+        "ru": "Ошибочные: **{invalid}** · заменены более поздней строкой: {superseded} · "
+        "точные дубликаты: {duplicate}",
+    },
+    "reject_invalid": {"en": "invalid", "ru": "ошибка"},
+    "reject_superseded": {"en": "superseded", "ru": "заменена"},
+    "reject_duplicate": {"en": "duplicate", "ru": "дубликат"},
+    "ingest_warnings": {"en": "Values no target knows", "ru": "Значения без норматива"},
+    "no_ingest_warnings": {
+        "en": "Every channel, task type and status loaded is one the SLA targets know.",
+        "ru": "Все загруженные каналы, типы задач и статусы известны нормативам SLA.",
+    },
+    "warning_unknown_value": {"en": "unknown value", "ru": "неизвестное значение"},
+    "warning_empty_value": {"en": "empty value", "ru": "пустое значение"},
+    "defaults_applied": {"en": "Defaults applied", "ru": "Применённые значения по умолчанию"},
+    "default_calendar_applied": {
+        "en": "Business time is counted on the default calendar — {timezone}, {workdays}, {hours}, "
+        "public holidays: {holidays} — for every account without a calendar or timezone of its own "
+        "(placeholder accounts included).",
+        "ru": "Рабочее время считается по календарю по умолчанию — {timezone}, {workdays}, {hours}, "
+        "праздники: {holidays} — для всех клиентов без своего календаря или часового пояса "
+        "(включая клиентов-заглушки).",
+    },
+    "made_sla_agreement": {"en": "Agreement with the source tool", "ru": "Совпадение с оценкой системы"},
+    "made_sla_agreement_help": {
+        "en": "Share of resolved tickets where our resolution verdict (met or breached) equals the "
+        "source tool's own (ServiceNow's made_sla); {n} tickets carry one.",
+        "ru": "Доля решённых обращений, где наша оценка решения (в срок или просрочено) совпадает с "
+        "оценкой исходной системы (made_sla в ServiceNow); оценка есть у {n} обращений.",
+    },
 }
 
 

@@ -27,6 +27,7 @@ from metrics import kpis
 from metrics.adoption import call_list as adoption_calls
 from metrics.health import reasons as health_reasons
 from metrics.sla import queues
+from metrics.sla.source_agreement import source_agreement as agreement_share
 
 DEFAULT_DB = Path("data/warehouse.duckdb")
 TICKET_COLUMNS = (
@@ -416,10 +417,43 @@ def ingest_runs(version: float | None) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def rejected_rows(version: float | None, limit: int = 5000) -> pd.DataFrame:
+    """Rejected rows, invalid ones first (the real problems), then superseded and duplicates."""
     return _frame(
-        'SELECT run_id, file, row_number, "column", reason, raw FROM rejected_rows '
-        "ORDER BY run_id DESC, row_number LIMIT ?",
+        "SELECT run_id, file, row_number, coalesce(category, 'invalid') AS category, \"column\", reason, raw "
+        "FROM rejected_rows ORDER BY CASE coalesce(category, 'invalid') WHEN 'invalid' THEN 0 "
+        "WHEN 'superseded' THEN 1 ELSE 2 END, run_id DESC, row_number LIMIT ?",
         [limit],
+    )
+
+
+# --- data page: rejects by why, warnings, defaults applied ---------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def rejected_counts(version: float | None) -> dict[str, int]:
+    """Rejected rows per category over every run: invalid, superseded, duplicate."""
+    frame = _frame(
+        "SELECT coalesce(category, 'invalid') AS category, count(*) AS rows FROM rejected_rows GROUP BY 1"
+    )
+    counts = dict(zip(frame["category"], frame["rows"], strict=True))
+    return {name: int(counts.get(name, 0)) for name in ("invalid", "superseded", "duplicate")}
+
+
+def _has_table(name: str) -> bool:
+    with _connection() as con:
+        row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()
+    return bool(row and row[0])
+
+
+@st.cache_data(show_spinner=False)
+def ingest_warnings(version: float | None, defaults: bool = False) -> pd.DataFrame:
+    """Values no target knows (defaults=False), or the defaults a profile filled in (True)."""
+    if not _has_table("ingest_warnings"):  # a snapshot published before the table existed
+        return pd.DataFrame(columns=["run_id", "file", "category", "column", "value", "rows", "message"])
+    where = "category = 'default'" if defaults else "category <> 'default'"
+    return _frame(
+        f'SELECT run_id, file, category, "column", value, rows, message FROM ingest_warnings '
+        f"WHERE {where} ORDER BY run_id DESC, rows DESC"
     )
 
 
@@ -566,3 +600,20 @@ def complexity_pricing(version: float | None, filters: Filters) -> pd.DataFrame:
 @st.cache_data(show_spinner=False)
 def pricing_calibration(version: float | None) -> pd.DataFrame:
     return _frame("SELECT * FROM pricing_calibration")
+
+
+# --- the SLA page: agreement with the source tool's own verdict ----------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def source_agreement(version: float | None, filters: Filters) -> tuple[float | None, int]:
+    """How often our resolution verdict equals the source tool's made_sla (metrics/sla)."""
+    where, params = filters.where("source_made_sla IS NOT NULL AND resolution_met IS NOT NULL")
+    with _connection() as con:
+        columns = [row[0] for row in con.execute("DESCRIBE sla_tickets").fetchall()]
+        if "source_made_sla" not in columns:  # a snapshot built before the column existed
+            return None, 0
+        frame = con.execute(
+            f"SELECT resolution_met, source_made_sla FROM sla_tickets WHERE {where}", params
+        ).df()
+    return agreement_share(frame["resolution_met"], frame["source_made_sla"])

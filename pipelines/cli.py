@@ -40,7 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="load exports into the warehouse's staging tables")
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     source = ingest.add_mutually_exclusive_group()
-    source.add_argument("--source", metavar="PROFILE", help="a built-in source profile, e.g. jira")
+    source.add_argument(
+        "--source",
+        metavar="PROFILE",
+        help="a built-in source profile (servicenow, zendesk, freshdesk, jsm, jira, eventlog, …) or auto "
+        "(the default: picked from the header, and said)",
+    )
     source.add_argument("--profile", type=Path, metavar="FILE", help="a source profile TOML file")
     ingest.add_argument("--kind", help="accounts, account_modules, tickets, ticket_events, usage…")
     ingest.add_argument("--sheet", help="XLSX: the sheet to read (default: the first)")
@@ -90,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="time the pipeline stages; JSON on stdout")
     bench.add_argument("--tickets", type=int, default=1_000_000)
+    bench.add_argument("--only", choices=["profiles"], help="profiles: only the source-profile ingest bench")
     return parser
 
 
@@ -112,7 +118,7 @@ def run_ingest(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     profile = None
-    if args.source:
+    if args.source and args.source != "auto":  # auto: every built-in profile, picked by header
         profile = named_profile(args.source)
     elif args.profile:
         profile = load_profile(args.profile)
@@ -130,6 +136,8 @@ def run_ingest(args: argparse.Namespace) -> int:
         print(result.summary())
     if any(result.status == "refused" for result in results):
         return 2
+    if any(result.status == "failed" for result in results):
+        return 1  # a file that loaded nothing from a non-empty input is no success
     if args.strict and any(result.rows_rejected for result in results):
         return 1
     return 0
@@ -159,7 +167,16 @@ def run_build(args: argparse.Namespace) -> int:
     with writer_lock(args.db), connect(args.db) as con:
         as_of = parse_as_of(args.as_of, config.default_timezone)
         summary = build(con, args.db, config, as_of, progress=_stderr, select=args.select)
+        staged = con.execute("SELECT count(*) FROM tickets").fetchone()
     print(json.dumps(summary, indent=2, default=str))
+    judged = summary["rows"].get("sla_tickets")
+    if judged == 0 and staged and staged[0]:
+        print(
+            f"cspulse: error: the build judged 0 tickets of the {staged[0]:,} in the warehouse "
+            f"(as of {as_of.isoformat()}: were they all created after it?)",
+            file=sys.stderr,
+        )
+        return 1
     if summary["unknown_calendars"]:
         names = ", ".join(map(repr, summary["unknown_calendars"]))
         print(
@@ -304,8 +321,11 @@ def run_calibrate_pricing(args: argparse.Namespace) -> int:
 
 def run_bench(args: argparse.Namespace) -> int:
     from pipelines.bench import bench
+    from pipelines.bench.profile_ingest import bench_profile_ingest
 
-    print(json.dumps(bench(args.tickets, progress=_stderr), indent=2))
+    result = {} if args.only == "profiles" else bench(args.tickets, progress=_stderr)
+    result.update(bench_profile_ingest(progress=_stderr))  # profile_ingest_rows_per_s
+    print(json.dumps(result, indent=2))
     return 0
 
 

@@ -84,6 +84,12 @@ class Tickets(pa.DataFrameModel):
     reopens: Series[Integer] | None = pa.Field(ge=0, nullable=True)
     csat: Series[Integer] | None = pa.Field(ge=1, le=5, nullable=True)
     subject: Series[Text] | None = pa.Field(nullable=True)
+    # One-row-per-update exports (a profile's [tickets.history]): when the row's update was
+    # made and its revision number; the highest revision is the ticket, the others its history.
+    updated_at: Series[Timestamp] | None = pa.Field(nullable=True)
+    revision: Series[Integer] | None = pa.Field(ge=0, nullable=True)
+    # The source tool's own SLA verdict (ServiceNow's made_sla), kept beside ours.
+    source_made_sla: Series[Boolean] | None = pa.Field(nullable=True)
 
 
 class TicketEvents(pa.DataFrameModel):
@@ -124,6 +130,9 @@ class TicketLog(pa.DataFrameModel):
     ticket_id: Series[Text] = pa.Field(str_length={"min_value": 1})
     at: Series[Timestamp]
     activity: Series[Text] = pa.Field(str_length={"min_value": 1})
+    # A log with one row per status change may qualify a status ("Accepted" / "Wait - User"):
+    # a profile's activities then match "status / sub-status" before the status alone.
+    sub_status: Series[Text] | None = pa.Field(nullable=True)
     actor: Series[Text] | None = pa.Field(nullable=True)
     account_id: Series[Text] = pa.Field(str_length={"min_value": 1})
     channel: Series[Text] = pa.Field(str_length={"min_value": 1}, metadata=NORMALISE)

@@ -19,7 +19,7 @@ import duckdb
 
 from pipelines.config import ConfigError
 from pipelines.ingest.readers import first_line
-from pipelines.schemas import STAGING_TABLES, staging_ddl
+from pipelines.schemas import STAGING_TABLES, columns, staging_ddl
 
 DEFAULT_DB = Path("data/warehouse.duckdb")
 LOCK_WAIT_S = float(os.environ.get("CSPULSE_LOCK_WAIT_S", "60"))
@@ -41,6 +41,17 @@ RUN_TABLES_DDL = (
         started_at TIMESTAMPTZ,
         finished_at TIMESTAMPTZ,
         status VARCHAR,
+        message VARCHAR
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS ingest_warnings (
+        run_id BIGINT,
+        file VARCHAR,
+        category VARCHAR,
+        "column" VARCHAR,
+        value VARCHAR,
+        rows BIGINT,
         message VARCHAR
     )
     """,
@@ -90,7 +101,31 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
         con.execute(staging_ddl(table))
     for ddl in RUN_TABLES_DDL:
         con.execute(ddl)
+    _add_new_columns(con)
     return con
+
+
+# Columns added to contract tables after their first release: a warehouse made before gets them
+# (nulls for the rows it already had).
+ADDED_COLUMNS = {
+    "ingest_runs": {
+        "rows_invalid": "BIGINT",
+        "rows_superseded": "BIGINT",
+        "rows_duplicate": "BIGINT",
+        "rows_history": "BIGINT",
+        "events_derived": "BIGINT",
+    },
+    "rejected_rows": {"category": "VARCHAR"},
+}
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
+    for table in STAGING_TABLES:
+        for spec in columns(table):
+            con.execute(f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{spec.name}" {spec.sql_type}')
+    for table, added in ADDED_COLUMNS.items():
+        for name, sql_type in added.items():
+            con.execute(f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{name}" {sql_type}')
 
 
 def quiet_progress(con: duckdb.DuckDBPyConnection) -> None:

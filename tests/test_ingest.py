@@ -518,12 +518,16 @@ def test_every_run_accounts_for_every_input_row(tmp_path: Path, warehouse: Wareh
 def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "w.duckdb"
     good = write(tmp_path / "accounts.csv", ACCOUNTS_HEADER + "B1,Ok,standard,1,1,1\n")
-    bad_rows = write(tmp_path / "b/accounts.csv", ACCOUNTS_HEADER + "B2,Bad,standard,x,1,1\n")
+    bad_rows = write(
+        tmp_path / "b/accounts.csv", ACCOUNTS_HEADER + "B4,Ok,standard,1,1,1\nB2,Bad,standard,x,1,1\n"
+    )
     empty = write(tmp_path / "c/tickets.csv", "")
     assert run_cli("ingest", good, "--db", db) == 0
     assert run_cli("ingest", bad_rows, "--db", db) == 0  # rejected rows alone are not a failure
     assert run_cli("ingest", bad_rows, "--db", db, "--strict") == 0  # skipped: nothing rejected now
-    other = write(tmp_path / "d/accounts.csv", ACCOUNTS_HEADER + "B3,Bad,standard,y,1,1\n")
+    other = write(
+        tmp_path / "d/accounts.csv", ACCOUNTS_HEADER + "B5,Ok,standard,1,1,1\nB3,Bad,standard,y,1,1\n"
+    )
     assert run_cli("ingest", other, "--db", db, "--strict") == 1
     assert run_cli("ingest", empty, good, "--db", db) == 2  # a refused file; the other still runs
     output = capsys.readouterr().out

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import components, queries
+from dashboard import components, i18n, queries
 from dashboard.components import t
 
 version, filters = components.page_context()
@@ -32,6 +32,16 @@ if by_group.empty:
 
 largest = queries.largest_groups(version, filters, dimension)
 drawn = by_group[by_group["group_name"].isin(largest)]
+# Where the export carries the source tool's own verdict (ServiceNow's made_sla): how often ours agrees.
+agreement, agreement_n = queries.source_agreement(version, filters)
+if agreement is not None:
+    components.kpi(
+        st,
+        t("made_sla_agreement"),
+        i18n.percent(agreement, components.language()),
+        t("made_sla_agreement_help", n=i18n.number(agreement_n, components.language())),
+    )
+
 st.subheader(t("compliance_by", dimension=t(dimension)))
 selection = components.grouped_lines(drawn, clock, t("compliance_pct"), key=f"sla_chart_{dimension}_{clock}")
 if len(set(by_group["group_name"])) > len(largest):

@@ -22,6 +22,7 @@ tickets_timed as (
         subject,
         csat,
         subtasks,
+        source_made_sla,
         is_placeholder as is_placeholder_account,
         at_risk_share,
         created_at,

@@ -29,7 +29,7 @@ from pipelines.config import STANDARD_TIER, Config
 from pipelines.warehouse import publish_snapshot, quiet_progress
 
 Progress = Callable[[str], None]
-RUN_TABLES = ("ingest_runs", "rejected_rows", "build_runs")
+RUN_TABLES = ("ingest_runs", "rejected_rows", "build_runs", "ingest_warnings")
 # How a model is kept in the build's connection. In a computation as of another instant every
 # model is a temporary object of its own connection.
 KEPT_AS = {"view": "TEMP VIEW", "temp": "TEMP TABLE", "table": "TABLE"}

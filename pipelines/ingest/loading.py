@@ -13,7 +13,7 @@ import json
 import zoneinfo
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,9 +22,18 @@ import pyarrow as pa
 
 from pipelines import schemas
 from pipelines.config import Config
-from pipelines.ingest.profile import Mapping, Profile, ProfileError, builtin_profiles, choose_mapping
+from pipelines.ingest.profile import (
+    CANONICAL,
+    Mapping,
+    Profile,
+    ProfileError,
+    builtin_profiles,
+    choose_mapping,
+    normalise_header,
+)
 from pipelines.ingest.readers import RAW_TABLE, FileRefused, RawTable, read_export
 from pipelines.ingest.validation import PARSED_TABLE, parse_statement
+from pipelines.ingest.warnings import record_warnings
 
 Progress = Callable[[str], None]
 
@@ -43,17 +52,42 @@ class IngestResult:
     rows_loaded: int = 0
     rows_rejected: int = 0
     message: str = ""
+    # rows_rejected split by why: invalid values first, then earlier rows of a key, then copies
+    rows_invalid: int = 0
+    rows_superseded: int = 0
+    rows_duplicate: int = 0
+    rows_history: int = 0  # loaded rows that are earlier versions of a ticket (its history)
+    events_derived: int = 0  # ticket_events a one-row-per-update or event-log file gave
+    warnings: list[str] = field(default_factory=list)
+    chosen: str = ""  # with --source auto: the profile picked and why
 
     def summary(self) -> str:
         if self.status == "refused":
             return f"REFUSED {self.file}: {self.message}"
         if self.status == "skipped":
             return f"skipped {self.file}: already loaded ({self.kind}, same sha256)"
-        rejected = f", rejected {self.rows_rejected:,} (see rejected_rows)" if self.rows_rejected else ""
+        rejected = ""
+        if self.rows_rejected:
+            parts = [
+                f"{count:,} {name}"
+                for count, name in (
+                    (self.rows_invalid, "invalid"),
+                    (self.rows_superseded, "superseded"),
+                    (self.rows_duplicate, "duplicate"),
+                )
+                if count
+            ]
+            rejected = f", rejected {self.rows_rejected:,}: {', '.join(parts)} (see rejected_rows)"
+        history = ""
+        if self.rows_history or self.events_derived:
+            history = f"; {self.rows_history:,} rows of history, {self.events_derived:,} ticket_events"
+        verb = "FAILED " if self.status == "failed" else "loaded  "
+        chosen = f"\n  source auto: {self.chosen}" if self.chosen else ""
         note = f"\n  note: {self.message}" if self.message else ""
+        warned = "".join(f"\n  warning: {warning}" for warning in self.warnings)
         return (
-            f"loaded  {self.file} as {self.kind} [{self.source}]: "
-            f"{self.rows_loaded:,} of {self.rows_read:,} rows{rejected}{note}"
+            f"{verb}{self.file} as {self.kind} [{self.source}]: "
+            f"{self.rows_loaded:,} of {self.rows_read:,} rows{rejected}{history}{chosen}{note}{warned}"
         )
 
 
@@ -108,6 +142,8 @@ def ingest_file(
             return result
         result.sha256 = digest.result() if digest else None
     result.kind, result.source = mapping.kind, mapping.profile.name
+    if len(profiles) > 1 and mapping.profile.name != CANONICAL:  # --source auto: say which
+        result.chosen = _why_chosen(mapping, raw.headers)
     if _already_loaded(con, result.sha256, result.kind):
         result.status = "skipped"
         _record_run(con, result, started)
@@ -127,13 +163,18 @@ def ingest_file(
     say(f"loading {path.name}")
     con.execute("BEGIN TRANSACTION")
     try:
-        counts = _load(con, result, raw, mapping, config)
-        result.rows_read, result.rows_loaded, result.rows_rejected = counts
+        _load(con, result, raw, mapping, config)
         result.status = "loaded"
-        result.message = "; ".join(
+        notes = [
             f"the profile maps {canonical} to {header!r}, which this file lacks"
             for canonical, header in mapping.unmatched.items()
-        )
+        ]
+        if result.rows_read and not result.rows_loaded:
+            # A file that loads nothing is a failure, whatever the reasons of its rows.
+            result.status = "failed"
+            notes.insert(0, f"nothing loaded: all {result.rows_read:,} rows were rejected")
+        result.message = "; ".join(notes)
+        result.warnings = record_warnings(con, result, mapping, config)
         _record_run(con, result, started)
         con.execute("COMMIT")
     except Exception as error:
@@ -142,6 +183,16 @@ def ingest_file(
         result.rows_read = result.rows_loaded = result.rows_rejected = 0
         _record_run(con, result, started)
     return result
+
+
+def _why_chosen(mapping: Mapping, headers: list[str]) -> str:
+    """The profile --source auto picked for a file, and what in its header gave it away."""
+    detect = mapping.kind_map.detect
+    present = {normalise_header(header) for header in headers}
+    if detect and all(normalise_header(column) in present for column in detect):
+        said = ", ".join(repr(column) for column in detect)
+        return f"chose profile {mapping.profile.name} ({mapping.kind}): the header has {said}"
+    return f"chose profile {mapping.profile.name} ({mapping.kind}): its columns fit the header best"
 
 
 def _next_run_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -158,23 +209,28 @@ def _already_loaded(con: duckdb.DuckDBPyConnection, sha256: str | None, kind: st
 
 
 def _record_run(con: duckdb.DuckDBPyConnection, result: IngestResult, started: datetime) -> None:
-    con.execute(
-        "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            result.run_id,
-            result.file,
-            result.sha256,
-            result.kind,
-            result.source,
-            result.rows_read,
-            result.rows_loaded,
-            result.rows_rejected,
-            started,
-            datetime.now(UTC),
-            result.status,
-            result.message or None,
-        ],
-    )
+    values = {
+        "run_id": result.run_id,
+        "file": result.file,
+        "sha256": result.sha256,
+        "kind": result.kind,
+        "source": result.source,
+        "rows_read": result.rows_read,
+        "rows_loaded": result.rows_loaded,
+        "rows_rejected": result.rows_rejected,
+        "started_at": started,
+        "finished_at": datetime.now(UTC),
+        "status": result.status,
+        "message": result.message or None,
+        "rows_invalid": result.rows_invalid,
+        "rows_superseded": result.rows_superseded,
+        "rows_duplicate": result.rows_duplicate,
+        "rows_history": result.rows_history,
+        "events_derived": result.events_derived,
+    }
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    con.execute(f"INSERT INTO ingest_runs ({names}) VALUES ({marks})", list(values.values()))
 
 
 def _ensure_known_timezones(con: duckdb.DuckDBPyConnection) -> None:
@@ -196,6 +252,8 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None
     """
     columns = [_quoted(name) for name in mapping.present]
     keys = [_quoted(name) for name in schemas.key_columns(mapping.kind)] or columns
+    if mapping.kind_map.history:  # a ticket's earlier rows are its history, not superseded
+        keys = columns
     key_list = ", ".join(keys)
     shared = con.execute(
         f"SELECT count(*) FROM (SELECT {key_list} FROM {PARSED_TABLE} WHERE reject_reason IS NULL "
@@ -250,9 +308,12 @@ def _load(
     mapping: Mapping,
     config: Config,
 ) -> tuple[int, int, int]:
-    """Rejected rows, then the valid ones into staging; returns (read, loaded, rejected)."""
-    row = con.execute(f"SELECT count(*), count(reject_reason) FROM {PARSED_TABLE}").fetchone()
-    parsed, rejected = (int(row[0]), int(row[1])) if row else (0, 0)
+    """Rejected rows, then the valid ones into staging; fills the result's row counts."""
+    row = con.execute(
+        f"SELECT count(*), count(reject_reason), count(*) FILTER ({SUPERSEDED}), "
+        f"count(*) FILTER ({DUPLICATE}) FROM {PARSED_TABLE}"
+    ).fetchone()
+    parsed, rejected, superseded, duplicate = (int(value) for value in row) if row else (0, 0, 0, 0)
     _insert_rejected(con, result, raw)
     loaders = {
         "accounts": _load_accounts,
@@ -265,16 +326,39 @@ def _load(
     }
     loaders[mapping.kind](con, mapping, config)
     malformed = len(raw.malformed)
-    return parsed + malformed, parsed - rejected, rejected + malformed
+    result.rows_read, result.rows_loaded = parsed + malformed, parsed - rejected
+    result.rows_rejected = rejected + malformed
+    result.rows_superseded, result.rows_duplicate = superseded, duplicate
+    result.rows_invalid = result.rows_rejected - superseded - duplicate
+    if mapping.kind_map.history:  # every row but the one that is the ticket is history
+        result.events_derived = _count_rows(con, "SELECT 1 FROM log_events")
+        result.rows_history = result.rows_loaded - _count_rows(con, "SELECT 1 FROM log_tickets")
+    elif mapping.kind == "ticket_log":  # every row is an activity of its case's history
+        result.events_derived = _count_rows(con, "SELECT 1 FROM log_events")
+        result.rows_history = result.rows_loaded
+
+
+# Why a row was rejected, by its reason (duplicates.py's texts): the rest are invalid values.
+SUPERSEDED = "WHERE reject_reason LIKE 'superseded by row %'"
+DUPLICATE = "WHERE reject_reason LIKE 'duplicate of row %'"
+
+
+def category_sql(reason: str) -> str:
+    """SQL: a rejected row's category (invalid, superseded, duplicate) from its reason."""
+    return (
+        f"CASE WHEN {reason} LIKE 'superseded by row %' THEN 'superseded' "
+        f"WHEN {reason} LIKE 'duplicate of row %' THEN 'duplicate' ELSE 'invalid' END"
+    )
 
 
 def _insert_rejected(con: duckdb.DuckDBPyConnection, result: IngestResult, raw: RawTable) -> None:
     pairs = ", ".join(f"?, {RAW_TABLE}.{raw.column(header)}" for header in raw.headers)
     con.execute(
         f"""
-        INSERT INTO rejected_rows
+        INSERT INTO rejected_rows (run_id, file, row_number, "column", reason, raw, category)
         SELECT ?, ?, parsed.row_number, parsed.reject_column, parsed.reject_reason,
-               CAST(json_object({pairs}) AS VARCHAR)
+               CAST(json_object({pairs}) AS VARCHAR),
+               {category_sql("parsed.reject_reason")}
         FROM {PARSED_TABLE} AS parsed
         JOIN {RAW_TABLE} ON {raw.row_number_sql()} = parsed.row_number
         WHERE parsed.reject_reason IS NOT NULL
@@ -290,10 +374,15 @@ def _insert_rejected(con: duckdb.DuckDBPyConnection, result: IngestResult, raw: 
                 None,
                 reason,
                 json.dumps(record, ensure_ascii=False),
+                "invalid",
             )
             for position, reason, record in raw.malformed
         ]
-        con.executemany("INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?, ?)", rows)
+        con.executemany(
+            'INSERT INTO rejected_rows (run_id, file, row_number, "column", reason, raw, category) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 def _incoming(con: duckdb.DuckDBPyConnection, select: str) -> None:
@@ -361,8 +450,58 @@ def _load_tickets(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Conf
     columns = [_quoted(name) for name in mapping.present]
     if "due_at" in mapping.present:
         columns.append("due_date")
+    if mapping.kind_map.history:
+        _load_ticket_versions(con, mapping, columns)
+        return
     _incoming(con, _valid_rows(columns))
     _upsert(con, "tickets", ["ticket_id"])
+
+
+def _load_ticket_versions(con: duckdb.DuckDBPyConnection, mapping: Mapping, columns: list[str]) -> None:
+    """One row per update: the latest version is the ticket; the changes between versions are
+    its status and assign events (replacing the ticket's stored history)."""
+    present = set(mapping.present)
+    revision = "revision" if "revision" in present else "CAST(NULL AS BIGINT)"
+    updated = "updated_at" if "updated_at" in present else "created_at"
+    order = f"{revision} NULLS FIRST, {updated} NULLS FIRST, row_number"
+    latest_first = f"{revision} DESC NULLS LAST, {updated} DESC NULLS LAST, row_number DESC"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE ticket_versions AS
+        SELECT {", ".join(columns)}, row_number,
+               coalesce({updated}, created_at) AS version_at,
+               row_number() OVER (PARTITION BY ticket_id ORDER BY {latest_first}) = 1 AS is_latest,
+               row_number() OVER (PARTITION BY ticket_id ORDER BY {order}) AS version
+        FROM {PARSED_TABLE} WHERE reject_reason IS NULL
+        """
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE log_tickets AS SELECT {', '.join(columns)} "
+        "FROM ticket_versions WHERE is_latest"
+    )
+    assign = mapping.kind_map.history.assign if mapping.kind_map.history else None
+    changes = []
+    if "status" in present:
+        changes.append(("status", "status", 0))
+    if assign and assign in present:
+        changes.append(("assign", _quoted(assign), 1))
+    selects = [
+        f"""
+        SELECT ticket_id, version_at AS "at", '{kind}' AS kind, {column} AS value,
+               CAST(NULL AS VARCHAR) AS actor, row_number * 10 + {seq} AS position
+        FROM (
+            SELECT *, lag({column}) OVER (PARTITION BY ticket_id ORDER BY version) AS previous,
+            FROM ticket_versions
+        )
+        WHERE {column} IS NOT NULL AND (version = 1 OR {column} IS DISTINCT FROM previous)
+        """
+        for kind, column, seq in changes
+    ]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE log_events AS {' UNION ALL '.join(selects)}")
+    _incoming(con, "SELECT * FROM log_tickets")
+    _upsert(con, "tickets", ["ticket_id"])
+    _incoming(con, "SELECT * FROM log_events")
+    _upsert(con, "ticket_events", [], replace_by=["ticket_id"])
 
 
 def _load_ticket_events(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
@@ -437,18 +576,31 @@ def _load_ticket_log(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: C
     con.execute("CREATE OR REPLACE TEMP TABLE activity_map AS SELECT * FROM activity_map_arrow")
     con.unregister("activity_map_arrow")
     actor = "actor" if "actor" in mapping.present else "CAST(NULL AS VARCHAR)"
+    # "status / sub-status" first (a pause is often the pair), then the status alone
+    lookup = "lower(log.activity)"
+    if "sub_status" in mapping.present:
+        lookup = (
+            "CASE WHEN log.sub_status IS NOT NULL AND lower(log.activity || ' / ' || log.sub_status) "
+            "IN (SELECT activity FROM activity_map) THEN lower(log.activity || ' / ' || log.sub_status) "
+            "ELSE lower(log.activity) END"
+        )
+    note = (
+        "log.activity || coalesce(' / ' || log.sub_status, '')"
+        if "sub_status" in mapping.present
+        else "log.activity"
+    )
     # Unmapped activities are kept in the history as `note` events: nothing is lost.
     _incoming(
         con,
         f"""
         SELECT log.ticket_id, log."at",
                coalesce(activity_map.kind, 'note') AS kind,
-               CASE WHEN activity_map.kind IS NULL THEN log.activity
+               CASE WHEN activity_map.kind IS NULL THEN {note}
                     ELSE replace(activity_map.value, '{{actor}}', coalesce({actor}, '')) END AS value,
                {actor} AS actor,
                log.row_number * 100 + coalesce(activity_map.seq, 0) AS position
         FROM {PARSED_TABLE} AS log
-        LEFT JOIN activity_map ON lower(log.activity) = activity_map.activity
+        LEFT JOIN activity_map ON activity_map.activity = {lookup}
         WHERE log.reject_reason IS NULL
         """,
     )
@@ -468,9 +620,9 @@ def _load_ticket_log(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: C
         else f"arg_max({name}, row_number) FILTER (WHERE {name} IS NOT NULL) AS {name}"
         for name in attributes
     )
-    _incoming(
-        con,
+    con.execute(
         f"""
+        CREATE OR REPLACE TEMP TABLE log_tickets AS
         WITH cases AS (
             SELECT ticket_id, min("at") AS created_at{", " + latest if latest else ""}
             FROM {PARSED_TABLE} WHERE reject_reason IS NULL GROUP BY ticket_id
@@ -487,6 +639,7 @@ def _load_ticket_log(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: C
         LEFT JOIN last_assignee USING (ticket_id)
         """,
     )
+    _incoming(con, "SELECT * FROM log_tickets")
     _upsert(con, "tickets", ["ticket_id"])
     _incoming(con, "SELECT * FROM log_events")
     _upsert(con, "ticket_events", [], replace_by=["ticket_id"])

@@ -16,6 +16,14 @@ A profile is a TOML file (see `profiles/*.toml`):
     "*" = "simple"                    # any other value
     "" = "simple"                     # an empty cell (else it stays empty)
 
+    [tickets.derived]                 # a column computed by one fixed operation (OPERATIONS)
+    account_id = { coalesce = ["company", "location"] }             # first non-empty
+    subject = { concat = ["category", "subcategory"], separator = " / " }
+    first_response_at = { add_minutes = ["created", "reply minutes"] } # calendar time
+
+    [ticket_events.event_values.status]  # value maps per event kind (status, assign, reply)
+    "Awaiting User Info" = "on_hold"
+
 The `ticket_log` kind is an event log (one row per activity) from which the ingest derives both
 tickets and their status history; its `[ticket_log.activities]` table says which events each
 activity stands for (`{actor}` in a value is replaced by the row's actor).
@@ -81,6 +89,34 @@ class Activity:
     value: str | None = None
 
 
+# The closed set of derived-column operations a profile may declare (see `Derived`).
+OPERATIONS = ("coalesce", "add_minutes", "concat")
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A canonical column computed from several source columns by one fixed operation.
+
+    coalesce: the first non-empty of `sources`; concat: the non-empty ones joined with
+    `separator`; add_minutes: `sources[0]` (a timestamp) plus `sources[1]` minutes, calendar
+    time. Each compiles to a fixed SQL expression (validation.py); nothing here is executed.
+    """
+
+    operation: str
+    sources: tuple[str, ...]
+    separator: str = " "
+
+
+@dataclass(frozen=True)
+class History:
+    """A tickets export with one row per update (ServiceNow's audit form): a ticket's rows are
+    its versions. The highest `revision` (then the latest `updated_at`, then the last row) is
+    the ticket; every change of status between versions is a status event, every change of the
+    `assign` column an assign event, at the version's `updated_at`."""
+
+    assign: str | None = "team"  # canonical tickets column whose changes are (re)assignments
+
+
 @dataclass(frozen=True)
 class KindMap:
     """How one kind of source file maps onto a canonical kind."""
@@ -91,6 +127,10 @@ class KindMap:
     constants: dict[str, str] = field(default_factory=dict)  # canonical -> value
     values: dict[str, dict[str, str | None]] = field(default_factory=dict)
     activities: dict[str, tuple[Activity, ...]] = field(default_factory=dict)
+    derived: dict[str, Derived] = field(default_factory=dict)  # canonical -> operation
+    # ticket_events: value maps per event kind (kind -> source value -> canonical value)
+    event_values: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    history: History | None = None  # tickets: one row per update, earlier rows are history
 
 
 @dataclass(frozen=True)
@@ -112,6 +152,7 @@ class Mapping:
     sources: dict[str, str]  # canonical column -> source header present in the file
     constants: dict[str, str]
     missing: tuple[str, ...]  # required canonical columns the file cannot give
+    derived: dict[str, Derived] = field(default_factory=dict)  # with only the headers present
 
     @property
     def kind(self) -> str:
@@ -123,16 +164,20 @@ class Mapping:
         worth a word, since a typo there silently drops a column."""
         if self.profile.name == CANONICAL:
             return {}
-        return {
+        absent = {
             canonical: header
             for canonical, header in self.kind_map.columns.items()
             if canonical not in self.sources and canonical not in self.constants
         }
+        for canonical, derived in self.kind_map.derived.items():
+            if canonical not in self.derived:
+                absent[canonical] = " + ".join(derived.sources)
+        return absent
 
     @property
     def present(self) -> list[str]:
         """Canonical columns this file provides, in schema order."""
-        given = set(self.sources) | set(self.constants)
+        given = set(self.sources) | set(self.constants) | set(self.derived)
         return [name for name in schemas.column_names(self.kind) if name in given]
 
 
@@ -149,15 +194,46 @@ def canonical_profile() -> Profile:
 
 
 def load_profile(path: Path) -> Profile:
+    return _profile_from(_document(path), path)
+
+
+def _document(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A profile's TOML, laid over the built-in profile it `extends` (if any)."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ProfileError(f"{path}: cannot read profile: {error}") from None
-    return _profile_from(document, path)
+    base_name = document.pop("extends", None)
+    if base_name is None:
+        return document
+    base_path = PROFILE_DIR / f"{str(base_name).replace('-', '_')}.toml"
+    if not base_path.is_file() or base_path in seen or base_path == path:
+        raise ProfileError(f"{path}: extends {base_name!r}, which is not another built-in profile")
+    return _laid_over(_document(base_path, (*seen, path)), document)
+
+
+def _laid_over(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """Profile keys and a kind table's keys the child gives replace the base's whole (as a
+    config file's keys do); giving `columns` or `derived` replaces both of the base's, and so
+    does giving `activities` or `meanings`."""
+    merged = {key: value for key, value in base.items() if key not in ("name", "description", "detect")}
+    for key, value in child.items():
+        if key in schemas.MODELS and isinstance(value, dict) and isinstance(base.get(key), dict):
+            table = dict(base[key])
+            for together in (("columns", "derived"), ("activities", "meanings")):
+                if any(name in value for name in together):
+                    for name in together:
+                        table.pop(name, None)
+            table.pop("detect", None)  # a base's detection is not the instance's
+            table.update(value)
+            merged[key] = table
+        else:
+            merged[key] = value
+    return merged
 
 
 _PROFILE_KEYS = {"name", "description", "timezone", "null_values", "timestamp_formats"}
-_KIND_KEYS = {"detect", "columns", "constants", "values"}
+_KIND_KEYS = {"detect", "columns", "constants", "values", "derived"}
 
 
 def _profile_from(document: dict[str, Any], path: Path) -> Profile:
@@ -220,7 +296,7 @@ def _check_formats(formats: tuple[str, ...], path: Path) -> None:
 
 def _kind_map(kind: str, table: dict[str, Any], path: Path) -> KindMap:
     where = f"{path}: [{kind}]"
-    allowed = _KIND_KEYS | ({"activities"} if kind == "ticket_log" else set())
+    allowed = _KIND_KEYS | _EXTRA_KIND_KEYS.get(kind, set())
     unknown = set(table) - allowed
     if unknown:
         raise ProfileError(f"{where} has unknown keys {sorted(unknown)}; a kind table has {sorted(allowed)}")
@@ -237,16 +313,32 @@ def _kind_map(kind: str, table: dict[str, Any], path: Path) -> KindMap:
         str(column): _value_map(_table(m, f"{where} values.{column}"), f"{where} values.{column}")
         for column, m in _table(table.get("values", {}), f"{where} values").items()
     }
-    for name in [*columns, *constants, *values]:
+    derived = {
+        str(k): _derived(v, f"{where} derived.{k}")
+        for k, v in _table(table.get("derived", {}), f"{where} derived").items()
+    }
+    for name in [*columns, *constants, *values, *derived]:
         if name not in known:
             raise ProfileError(f"{where} maps {name!r}, not a column of {kind}")
-    activities = {
-        str(name).strip().lower(): tuple(
-            Activity(kind=str(event["kind"]), value=event.get("value"))
-            for event in _events(events, f"{where} activities.{name}")
+    for name in derived:
+        if name in columns:
+            raise ProfileError(f"{where} maps {name!r} twice: in columns and in derived")
+    event_values = {
+        str(event_kind): _value_map(
+            _table(m, f"{where} event_values.{event_kind}"), f"{where} event_values.{event_kind}"
         )
-        for name, events in _table(table.get("activities", {}), f"{where} activities").items()
+        for event_kind, m in _table(table.get("event_values", {}), f"{where} event_values").items()
     }
+    activities = _meanings(_table(table.get("meanings", {}), f"{where} meanings"), f"{where} meanings")
+    activities.update(
+        {
+            str(name).strip().lower(): tuple(
+                Activity(kind=str(event["kind"]), value=event.get("value"))
+                for event in _events(events, f"{where} activities.{name}")
+            )
+            for name, events in _table(table.get("activities", {}), f"{where} activities").items()
+        }
+    )
     return KindMap(
         kind=kind,
         detect=_texts(table.get("detect", []), f"{where} detect"),
@@ -254,7 +346,80 @@ def _kind_map(kind: str, table: dict[str, Any], path: Path) -> KindMap:
         constants=constants,
         values=values,
         activities=activities,
+        derived=derived,
+        event_values=event_values,
+        history=_history(table["history"], f"{where} history") if "history" in table else None,
     )
+
+
+# Keys only some kinds' tables may have.
+_EXTRA_KIND_KEYS = {
+    "ticket_log": {"activities", "meanings"},
+    "ticket_events": {"event_values"},
+    "tickets": {"history"},
+}
+
+
+def _history(value: object, where: str) -> History:
+    table = _table(value, where)
+    unknown = set(table) - {"assign"}
+    if unknown:
+        raise ProfileError(f"{where} has unknown keys {sorted(unknown)}; it has ['assign']")
+    assign = table.get("assign", "team")
+    if assign not in ("team", "assignee", ""):
+        raise ProfileError(f'{where}.assign must be "team", "assignee" or "" (none), not {assign!r}')
+    return History(assign=assign or None)
+
+
+def _derived(value: object, where: str) -> Derived:
+    """`{ coalesce = ["a", "b"] }`, `{ concat = ["a", "b"], separator = " / " }` or
+    `{ add_minutes = ["opened", "minutes"] }`: exactly one operation of OPERATIONS."""
+    table = _table(value, where)
+    operations = [key for key in table if key != "separator"]
+    unknown = [key for key in operations if key not in OPERATIONS]
+    if unknown:
+        raise ProfileError(
+            f"{where}: unknown operation {unknown[0]!r}; a derived column uses one of {', '.join(OPERATIONS)}"
+        )
+    if len(operations) != 1:
+        raise ProfileError(f"{where} must name exactly one operation of {', '.join(OPERATIONS)}")
+    operation = operations[0]
+    sources = _texts(table[operation], f"{where}.{operation}")
+    if operation == "add_minutes" and len(sources) != 2:
+        raise ProfileError(f'{where}.add_minutes takes two columns: ["timestamp column", "minutes column"]')
+    if not sources:
+        raise ProfileError(f"{where}.{operation} names no column")
+    if "separator" in table and operation != "concat":
+        raise ProfileError(f"{where}: separator applies to concat only")
+    separator = _scalar(table.get("separator", " "), f"{where}.separator")
+    return Derived(operation=operation, sources=sources, separator=separator)
+
+
+# What each meaning an event log's profile may name stands for, in events (see `meanings`).
+MEANINGS: dict[str, tuple[Activity, ...]] = {
+    "created": (Activity("status", "new"),),
+    "assigned": (Activity("assign", "{actor}"),),
+    "responded": (Activity("reply", "{actor}"),),
+    "paused": (Activity("status", "pending"),),
+    "resumed": (Activity("status", "in_progress"),),
+    "resolved": (Activity("status", "resolved"),),
+    "closed": (Activity("status", "closed"),),
+}
+
+
+def _meanings(table: dict[str, Any], where: str) -> dict[str, tuple[Activity, ...]]:
+    """`[ticket_log.meanings]`: `paused = ["Wait", "Accepted / Wait - User"]` names the activities
+    (or "status / sub-status" pairs) that mean each of MEANINGS; an activity named under several
+    meanings stands for all their events, in MEANINGS' order."""
+    unknown = set(table) - set(MEANINGS)
+    if unknown:
+        raise ProfileError(f"{where}: unknown meaning {sorted(unknown)[0]!r}; use {', '.join(MEANINGS)}")
+    activities: dict[str, tuple[Activity, ...]] = {}
+    for meaning, events in MEANINGS.items():
+        for name in _texts(table.get(meaning, []), f"{where}.{meaning}"):
+            key = name.strip().lower()
+            activities[key] = activities.get(key, ()) + events
+    return activities
 
 
 def _value_map(table: dict[str, Any], where: str) -> dict[str, str | None]:
@@ -298,13 +463,19 @@ def match(profile: Profile, kind_map: KindMap, headers: list[str]) -> Mapping:
         header = by_name.get(normalise_header(source))
         if header is not None:
             sources[canonical] = header
-    constants = {k: v for k, v in kind_map.constants.items() if k not in sources}
+    derived = {}
+    for canonical, operation in kind_map.derived.items():
+        found = tuple(by_name[h] for h in map(normalise_header, operation.sources) if h in by_name)
+        # add_minutes needs both of its columns; coalesce and concat use those present
+        if found and (operation.operation != "add_minutes" or len(found) == 2):
+            derived[canonical] = Derived(operation.operation, found, operation.separator)
+    constants = {k: v for k, v in kind_map.constants.items() if k not in sources and k not in derived}
     missing = tuple(
         name
         for name in schemas.required_columns(kind_map.kind)
-        if name not in sources and name not in constants
+        if name not in sources and name not in constants and name not in derived
     )
-    return Mapping(profile, kind_map, sources, constants, missing)
+    return Mapping(profile, kind_map, sources, constants, missing, derived)
 
 
 def kinds_hinted_by_name(path: Path) -> tuple[str, ...]:

@@ -94,29 +94,78 @@ def _trimmed(column: str, spec: ColumnSpec) -> str:
     )
 
 
+def _header_text(raw: RawTable, mapping: Mapping, header: str, spec: ColumnSpec, sql: Statement) -> str:
+    """One source column's value as trimmed text (NULL when empty or a profile null value)."""
+    text = _trimmed(f"{RAW_TABLE}.{raw.column(header)}", spec)
+    nulls = mapping.profile.null_values
+    if nulls:
+        placeholders = ", ".join(sql.bind(value) for value in nulls)
+        text = f"CASE WHEN {text} IN ({placeholders}) THEN NULL ELSE {text} END"
+    return text
+
+
+def _mapped(text: str, value_map: dict[str, str | None], sql: Statement) -> str:
+    """A value map applied to a text: source value (any case) -> canonical value."""
+    key = f"lower({text})"
+    cases = " ".join(
+        f"WHEN {key} = {sql.bind(source)} THEN {sql.bind(target)}"
+        for source, target in value_map.items()
+        if source not in ("*", "")
+    )
+    # "*" stands for any other value; "" for a missing one, which else stays missing
+    default = sql.bind(value_map["*"]) if "*" in value_map else text
+    missing = sql.bind(value_map[""]) if "" in value_map else "NULL"
+    return f"CASE WHEN {text} IS NULL THEN {missing} {cases} ELSE {default} END"
+
+
+def _derived_text(raw: RawTable, mapping: Mapping, spec: ColumnSpec, sql: Statement) -> str:
+    """A derived column's text: each operation is one fixed expression over the source texts.
+    add_minutes gives the timestamp's own text here; its minutes are added in `minutes_sql`."""
+    derived = mapping.derived[spec.name]
+    texts = [_header_text(raw, mapping, header, spec, sql) for header in derived.sources]
+    if derived.operation == "coalesce":
+        return f"coalesce({', '.join(texts)})"
+    if derived.operation == "concat":
+        return f"nullif(concat_ws({sql.bind(derived.separator)}, {', '.join(texts)}), '')"
+    # add_minutes: no minutes, no instant (Zendesk leaves the reply time empty until a reply)
+    return f"CASE WHEN {texts[1]} IS NOT NULL THEN {texts[0]} END"
+
+
+def minutes_sql(raw: RawTable, mapping: Mapping, spec: ColumnSpec, sql: Statement) -> tuple[str, str] | None:
+    """For an add_minutes column: (minutes text, minutes as DOUBLE) expressions, else None."""
+    derived = mapping.derived.get(spec.name)
+    if derived is None or derived.operation != "add_minutes":
+        return None
+    text = _header_text(raw, mapping, derived.sources[1], spec, sql)
+    return text, _number(text, raw.decimal_comma)
+
+
 def _source_text(raw: RawTable, mapping: Mapping, spec: ColumnSpec, sql: Statement) -> str:
     """The column's value as trimmed text (NULL when empty or a profile null value)."""
-    if spec.name in mapping.sources:
-        text = _trimmed(f"{RAW_TABLE}.{raw.column(mapping.sources[spec.name])}", spec)
-        nulls = mapping.profile.null_values
-        if nulls:
-            placeholders = ", ".join(sql.bind(value) for value in nulls)
-            text = f"CASE WHEN {text} IN ({placeholders}) THEN NULL ELSE {text} END"
+    if spec.name in mapping.sources or spec.name in mapping.derived:
+        if spec.name in mapping.derived:
+            text = _derived_text(raw, mapping, spec, sql)
+        else:
+            text = _header_text(raw, mapping, mapping.sources[spec.name], spec, sql)
         value_map = mapping.kind_map.values.get(spec.name)
         if value_map:
-            key = f"lower({text})"
-            cases = " ".join(
-                f"WHEN {key} = {sql.bind(source)} THEN {sql.bind(target)}"
-                for source, target in value_map.items()
-                if source != "*"
-            )
-            # "*" stands for any other value; "" for a missing one, which else stays missing
-            default = sql.bind(value_map["*"]) if "*" in value_map else text
-            missing = sql.bind(value_map[""]) if "" in value_map else "NULL"
-            text = f"CASE WHEN {text} IS NULL THEN {missing} {cases} ELSE {default} END"
+            text = _mapped(text, value_map, sql)
+        if spec.name == "value" and mapping.kind_map.event_values:
+            text = _by_event_kind(raw, mapping, text, sql)
     else:
         text = f"CAST({sql.bind(mapping.constants[spec.name])} AS VARCHAR)"
     return f"lower({text})" if spec.normalise else text
+
+
+def _by_event_kind(raw: RawTable, mapping: Mapping, text: str, sql: Statement) -> str:
+    """ticket_events: the value map of the row's event kind (status, assign, …)."""
+    kind_spec = next(spec for spec in columns("ticket_events") if spec.name == "kind")
+    kind = _source_text(raw, mapping, kind_spec, sql)
+    cases = " ".join(
+        f"WHEN {kind} = {sql.bind(event_kind.strip().lower())} THEN {_mapped(text, value_map, sql)}"
+        for event_kind, value_map in mapping.kind_map.event_values.items()
+    )
+    return f"CASE {cases} ELSE {text} END"
 
 
 def _number(value: str, decimal_comma: bool) -> str:
@@ -216,13 +265,15 @@ def _naive_timestamp(value: str, formats: list[str], sql: Statement) -> str:
     return f"coalesce({', '.join(readings)})"
 
 
-def _timestamp_final(spec: ColumnSpec, timezone: str) -> str:
+def _timestamp_final(spec: ColumnSpec, timezone: str, add_minutes: bool = False) -> str:
     name = spec.name
     local = f"local_s_{name}"
     seconds = (
         f"CASE WHEN has_offset_{name} THEN aware_s_{name} "
         f"WHEN {local} IS NOT NULL THEN {local} - ({offset_case_sql(local, timezone)}) END"
     )
+    if add_minutes:  # a profile's add_minutes: calendar time after the instant, to the second
+        seconds = f"({seconds}) + CAST(round(mn_{name} * 60) AS BIGINT)"
     return f"make_timestamptz(({seconds}) * 1000000)"
 
 
@@ -235,11 +286,18 @@ _TYPE_WORDS = {
 }
 
 
-def _reasons(spec: ColumnSpec, present: set[str], damaged_utf8: bool = False) -> list[str]:
+def _reasons(
+    spec: ColumnSpec, present: set[str], damaged_utf8: bool = False, with_minutes: bool = False
+) -> list[str]:
     """SQL expressions, each a reason text or NULL, for one column in schema order."""
     name, value, parsed = spec.name, f"v_{spec.name}", f"p_{spec.name}"
     shown = f"'\"' || left({value}, 60) || '\"'"
     reasons = []
+    if with_minutes:
+        reasons.append(
+            f"CASE WHEN mt_{name} IS NOT NULL AND (mn_{name} IS NULL OR NOT isfinite(mn_{name})) "
+            f"THEN '{name}: minutes \"' || left(mt_{name}, 60) || '\" is not a number' END"
+        )
     if damaged_utf8:  # the file's stray bytes were read as U+FFFD: never load a guess
         reasons.append(
             f"CASE WHEN contains({value}, chr(65533)) THEN '{name}: has bytes that are not UTF-8' END"
@@ -247,9 +305,11 @@ def _reasons(spec: ColumnSpec, present: set[str], damaged_utf8: bool = False) ->
     if not spec.nullable:
         reasons.append(f"CASE WHEN {value} IS NULL THEN '{name}: missing' END")
     if spec.type != "text":
+        unreadable = f"{value} IS NOT NULL AND {parsed} IS NULL" + (
+            f" AND mn_{name} IS NOT NULL" if with_minutes else ""
+        )
         reasons.append(
-            f"CASE WHEN {value} IS NOT NULL AND {parsed} IS NULL "
-            f"THEN '{name}: ' || {shown} || ' {_TYPE_WORDS[spec.type]}' END"
+            f"CASE WHEN {unreadable} THEN '{name}: ' || {shown} || ' {_TYPE_WORDS[spec.type]}' END"
         )
     if spec.min_value is not None and spec.max_value is not None:
         reasons.append(
@@ -291,14 +351,22 @@ def parse_statement(
     texts = [f"{raw.row_number_sql()} AS row_number"] + [
         f"{_source_text(raw, mapping, spec, sql)} AS v_{spec.name}" for spec in specs
     ]
+    with_minutes = set()
+    for spec in specs:
+        minutes = minutes_sql(raw, mapping, spec, sql)
+        if minutes:
+            with_minutes.add(spec.name)
+            texts += [f"{minutes[0]} AS mt_{spec.name}", f"{minutes[1]} AS mn_{spec.name}"]
     layers = [texts, *_timestamp_layers(specs, formats, sql)]
     layers.append([
         f"{expression} AS {alias}"
         for spec in specs
         for alias, expression in _parsed(spec, f"v_{spec.name}", raw, formats, sql).items()
     ])  # fmt: skip
-    layers.append(_typed_timestamps(specs, timezone))
-    reasons = {spec.name: _reasons(spec, present, raw.damaged_utf8) for spec in specs}
+    layers.append(_typed_timestamps(specs, timezone, with_minutes))
+    reasons = {
+        spec.name: _reasons(spec, present, raw.damaged_utf8, spec.name in with_minutes) for spec in specs
+    }
     checked = [name for name, found in reasons.items() if found]
     layers.append(
         [f"nullif(concat_ws('; ', {', '.join(reasons[name])}), '') AS r_{name}" for name in checked]
@@ -313,11 +381,11 @@ def parse_statement(
     return sql
 
 
-def _typed_timestamps(specs: list[ColumnSpec], timezone: str) -> list[str]:
+def _typed_timestamps(specs: list[ColumnSpec], timezone: str, with_minutes: set[str]) -> list[str]:
     typed = ["true AS parsed"]
     for spec in specs:
         if spec.type == "timestamp":
-            typed.append(f"{_timestamp_final(spec, timezone)} AS p_{spec.name}")
+            typed.append(f"{_timestamp_final(spec, timezone, spec.name in with_minutes)} AS p_{spec.name}")
         if spec.date_only:
             typed.append(
                 f"CASE WHEN date_only_{spec.name} THEN CAST(naive_raw_{spec.name} AS DATE) END "

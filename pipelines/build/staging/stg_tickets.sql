@@ -22,6 +22,7 @@ select
     reopens,
     csat,
     subject,
+    source_made_sla,
 from tickets
 where created_at <= getvariable('as_of')
     -- a computation as of another instant may ask for only the tickets created in its last N days
