@@ -235,6 +235,25 @@ def compliance_lines(frame: pd.DataFrame, key: str) -> None:
     )
 
 
+def seed_from_param(key: str, param: str, options: list[Any], parse: Any = str) -> None:
+    """Before a keyed widget is drawn: take its value from the address bar when the session has
+    none yet (a shared link, a reload), so a page's own controls round-trip like the filters."""
+    if key in st.session_state or param not in st.query_params:
+        return
+    try:
+        wanted = parse(st.query_params[param])
+    except ValueError:
+        return
+    if wanted in options:
+        st.session_state[key] = wanted
+
+
+def keep_in_url(param: str, value: Any) -> None:
+    text = value.isoformat()[:7] if isinstance(value, date) else str(value)
+    if st.query_params.get(param) != text:
+        st.query_params[param] = text
+
+
 def choice(
     container: Any,
     label: str,
@@ -242,12 +261,24 @@ def choice(
     default: str,
     key: str,
     format_func: Any = None,
+    param: str | None = None,
 ) -> str:
-    """A segmented control that always has a value (a click on the chosen segment clears it)."""
-    picked = container.segmented_control(
-        label, options, format_func=format_func or t, default=default, key=key
-    )
-    return str(picked or default)
+    """A segmented control that always has a value (a click on the chosen segment clears it);
+    with `param`, its value lives in the address bar too."""
+    if param:
+        seed_from_param(key, param, options)
+    if key not in st.session_state:
+        st.session_state[key] = default
+    picked = container.segmented_control(label, options, format_func=format_func or t, key=key)
+    value = str(picked or default)
+    if param:
+        keep_in_url(param, value)
+    return value
+
+
+def month_param(text: str) -> date:
+    """'2026-10' (as months travel in the address bar) -> date(2026, 10, 1)."""
+    return date.fromisoformat(text + "-01")
 
 
 def grouped_lines(frame: pd.DataFrame, value: str, y_title: str, key: str) -> Any:

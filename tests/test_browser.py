@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -207,4 +208,47 @@ def test_ingest_and_build_while_the_app_serves_show_new_numbers(
     assert page.locator('[data-testid="stException"]').count() == 0
     after = int(re.sub(r"\D", "", _metric(page, "Tickets")))
     assert after == before + 7
+    page.close()
+
+
+def _csv(page: object, index: int = 0) -> tuple[bytes, str]:
+    """Click the index-th "Download CSV" button; the file's bytes and name."""
+    with page.expect_download() as download:  # type: ignore[attr-defined]
+        page.locator('[data-testid="stDownloadButton"]').nth(index).click()  # type: ignore[attr-defined]
+    return Path(download.value.path()).read_bytes(), download.value.suggested_filename
+
+
+def _picked(page: object, label: str) -> str:
+    """The value a selectbox shows."""
+    box = page.locator(f'[data-testid="stSelectbox"] input[aria-label="{label}"]')  # type: ignore[attr-defined]
+    return str(box.input_value())
+
+
+def test_clicking_a_chart_point_lists_that_month_and_groups_tickets(
+    served: dict[str, object], browser: object
+) -> None:
+    import csv
+    import io
+
+    from dashboard import i18n
+
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    _open(page, f"{served['url']}/sla?lang=en")
+    chart = page.locator(".js-plotly-plot").first
+    # What the 4th point of the first line stands for, read from the drawn figure itself.
+    group, month = chart.evaluate("el => el.data[0].customdata[3]")
+    point = chart.locator(".scatterlayer .trace").first.locator("path.point").nth(3)
+    box = point.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    _settle(page)
+    label = i18n.month_label(date.fromisoformat(month), "en")
+    assert _picked(page, "Month") == label and _picked(page, "Group") == group
+    assert f"month={month[:7]}" in page.url
+    data, _ = _csv(page)  # the first table on the page: the tickets behind the point
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    assert rows, "the point's tickets are listed"
+    assert {row[i18n.t("col_cs_manager")] for row in rows} == {group}
+    # created in that month (shown in the default calendar's timezone, as the mart's month is)
+    assert {row[i18n.t("col_created_at")][:7] for row in rows} == {month[:7]}
     page.close()

@@ -124,7 +124,9 @@ monthly_table = speed.assign(
 components.table(monthly_table, "kpis_by_month")
 
 st.subheader(t("kpi_levels"))
-level = components.choice(st, t("level"), list(queries.LEVELS), "level_manager", "overview_level")
+level = components.choice(
+    st, t("level"), list(queries.LEVELS), "level_manager", "overview_level", param="level"
+)
 by_level = queries.kpis_by_level(version, filters, level)
 shown = by_level.assign(
     response_pct=(by_level["response_pct"] * 100).round(1),
