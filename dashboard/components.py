@@ -206,25 +206,123 @@ def month_ticks(figure: go.Figure, months: list[date]) -> None:
     )
 
 
+def month_marks(version: float | None) -> tuple[int, date | None]:
+    """(the configured minimum tickets for a month to be read at face value, the month of as-of
+    — still partial — in the default calendar's timezone) from the build in force."""
+    build = queries.latest_build(version)
+    if not build:
+        return 0, None
+    minimum = int(queries.settings_in_force(version, "dashboard").get("min_month_tickets", 0))
+    as_of = pd.Timestamp(build["as_of"])
+    as_of = as_of.tz_localize("UTC") if as_of.tzinfo is None else as_of
+    local = as_of.tz_convert(build["default_timezone"])
+    return minimum, local.date().replace(day=1)
+
+
+def _every_month(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows over every month from the first to the last, empty months as missing values, so
+    a line breaks over a gap instead of bridging it."""
+    if frame.empty:
+        return frame
+    months = pd.date_range(min(frame["month"]), max(frame["month"]), freq="MS").date
+    return frame.set_index("month").reindex(months).rename_axis("month").reset_index()
+
+
+def _month_axis(
+    figure: go.Figure, months: list[date], counts: pd.Series, marks: tuple[int, date | None]
+) -> None:
+    """Tickets per month as thin bars on a second axis (kept to the bottom quarter), and the
+    partial month of as-of shaded."""
+    minimum, partial = marks
+    x = [m.isoformat() for m in months]
+    n = counts.fillna(0).astype(int)
+    figure.add_trace(
+        go.Bar(
+            x=x,
+            y=n,
+            yaxis="y2",
+            width=6 * 86_400_000,  # six days, in milliseconds on a date axis
+            marker_color=["#ef9a9a" if 0 < v < minimum else "#b0bec5" for v in n],
+            opacity=0.5,
+            name=t("tickets_n"),
+            hovertemplate="%{x|%Y-%m}: n = %{y}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    top = max(int(n.max()) if len(n) else 0, 1)
+    figure.update_layout(
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, top * 4],
+            "showgrid": False,
+            "showticklabels": False,
+            "fixedrange": True,
+        }
+    )
+    if partial is not None and partial in set(months):
+        middle = pd.Timestamp(partial)
+        figure.add_vrect(
+            x0=(middle - pd.Timedelta(days=14)).isoformat(),
+            x1=(middle + pd.Timedelta(days=14)).isoformat(),
+            fillcolor="#cfd8dc",
+            opacity=0.35,
+            line_width=0,
+            annotation_text=t("partial_month"),
+            annotation_position="top left",
+        )
+
+
+def _symbols(counts: pd.Series, minimum: int) -> list[str]:
+    """A hollow point where the month has fewer tickets than the configured minimum."""
+    return ["circle-open" if 0 < n < minimum else "circle" for n in counts.fillna(0)]
+
+
 def line_chart(
     frame: pd.DataFrame,
     series: dict[str, str],
     y_title: str,
     percent: bool = False,
     key: str | None = None,
+    marks: tuple[int, date | None] = (0, None),
 ) -> None:
-    """One line per column in `series` (column -> legend label), months along the x axis."""
+    """One line per column in `series` (column -> legend label), months along the x axis, the
+    month's tickets (n) on hover and as thin bars, small and partial months marked."""
+    frame = _every_month(frame)
     figure = go.Figure()
     x = [m.isoformat() for m in frame["month"]]
+    counts = frame["tickets"] if "tickets" in frame.columns else pd.Series([0] * len(frame))
     for column, label in series.items():
         values = frame[column] * (100 if percent else 1)
-        figure.add_trace(go.Scatter(x=x, y=values, mode="lines+markers", name=safe_label(label)))
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=values,
+                mode="lines+markers",
+                name=safe_label(label),
+                connectgaps=False,
+                marker={"symbol": _symbols(counts, marks[0]), "size": 8},
+                customdata=counts.fillna(0).astype(int),
+                hovertemplate="%{fullData.name}<br>%{x|%Y-%m}: %{y:.1f}"
+                + ("%" if percent else "")
+                + "<br>n = %{customdata}<extra></extra>",
+            )
+        )
+    if "tickets" in frame.columns:
+        _month_axis(figure, list(frame["month"]), counts, marks)
     _layout(figure, y_title, percent)
     month_ticks(figure, list(frame["month"]))
     st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    if "tickets" in frame.columns:
+        month_note(marks)
 
 
-def compliance_lines(frame: pd.DataFrame, key: str) -> None:
+def month_note(marks: tuple[int, date | None]) -> None:
+    """What the bars, hollow points and shading on a monthly chart mean."""
+    st.caption(t("month_marks_note", n=marks[0]) if marks[0] else t("month_bars_note"))
+
+
+def compliance_lines(frame: pd.DataFrame, key: str, marks: tuple[int, date | None] = (0, None)) -> None:
     """Response and resolution compliance by month, in percent."""
     line_chart(
         frame,
@@ -232,6 +330,7 @@ def compliance_lines(frame: pd.DataFrame, key: str) -> None:
         t("compliance_pct"),
         percent=True,
         key=key,
+        marks=marks,
     )
 
 
@@ -281,10 +380,16 @@ def month_param(text: str) -> date:
     return date.fromisoformat(text + "-01")
 
 
-def grouped_lines(frame: pd.DataFrame, value: str, y_title: str, key: str) -> Any:
-    """Compliance per group over months; returns the selection so a click can drill down."""
+def grouped_lines(
+    frame: pd.DataFrame, value: str, y_title: str, key: str, marks: tuple[int, date | None] = (0, None)
+) -> Any:
+    """Compliance per group over months; returns the selection so a click can drill down. Each
+    point shows its n on hover (hollow below the minimum); bars give the month's drawn tickets."""
     figure = go.Figure()
+    every = sorted(set(frame["month"]))
     for group, part in frame.groupby("group_name", sort=False):
+        part = _every_month(part.drop(columns="group_name"))
+        present = part["tickets"].notna()
         label = t("no_manager") if group == queries.NO_MANAGER else safe_label(group)
         figure.add_trace(
             go.Scatter(
@@ -292,20 +397,32 @@ def grouped_lines(frame: pd.DataFrame, value: str, y_title: str, key: str) -> An
                 y=part[value] * 100,
                 mode="lines+markers",
                 name=label,
-                customdata=[[str(group), m.isoformat()] for m in part["month"]],
-                hovertemplate="%{fullData.name}<br>%{x|%Y-%m}: %{y:.1f}%<extra></extra>",
+                connectgaps=False,
+                marker={"symbol": _symbols(part["tickets"], marks[0]), "size": 8},
+                # the group and month a click drills into (none for a gap), and the point's n
+                customdata=[
+                    [str(group), m.isoformat(), int(n)] if ok else [None, None, 0]
+                    for m, n, ok in zip(part["month"], part["tickets"].fillna(0), present, strict=True)
+                ],
+                hovertemplate="%{fullData.name}<br>%{x|%Y-%m}: %{y:.1f}%"
+                "<br>n = %{customdata[2]}<extra></extra>",
             )
         )
+    totals = _every_month(frame.groupby("month", as_index=False)["tickets"].sum())
+    _month_axis(figure, list(totals["month"]), totals["tickets"], marks)
     _layout(figure, y_title, percent=True)
-    month_ticks(figure, list(frame["month"]))
-    return st.plotly_chart(figure, config=PLOT_CONFIG, key=key, on_select="rerun", selection_mode="points")
+    month_ticks(figure, every)
+    chosen = st.plotly_chart(figure, config=PLOT_CONFIG, key=key, on_select="rerun", selection_mode="points")
+    month_note(marks)
+    return chosen
 
 
 def _layout(figure: go.Figure, y_title: str, percent: bool) -> None:
     figure.update_layout(
-        height=360,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
+        height=380,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        # above the plot, so it never covers the month axis' title
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
         yaxis_title=y_title,
         separators=", " if language() == "ru" else ".,",
     )

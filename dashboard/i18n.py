@@ -421,6 +421,23 @@ TEXT: dict[str, dict[str, str]] = {
     "state_open": {"en": "open", "ru": "открыто"},
     "state_at_risk": {"en": "at risk", "ru": "под угрозой"},
     "state_open_breached": {"en": "open, breached", "ru": "открыто, просрочено"},
+    # --- issue 12 (dashboard): charts over small months, queues, the Russian UI ---
+    "tickets_n": {"en": "Tickets (n)", "ru": "Обращений (n)"},
+    "partial_month": {"en": "month in progress", "ru": "месяц не закончен"},
+    "month_marks_note": {
+        "en": "Bars: tickets in the month (n, also on hover). Hollow points and pink bars: fewer than "
+        "{n} tickets, read with care. Shaded: the current month, still in progress. Breaks: months "
+        "without tickets.",
+        "ru": "Столбики — обращений за месяц (n, также при наведении). Полые точки и розовые столбики — "
+        "меньше {n} обращений, выводы осторожно. Затенён текущий, ещё не закончившийся месяц. "
+        "Разрывы — месяцы "
+        "без обращений.",
+    },
+    "month_bars_note": {
+        "en": "Bars: tickets in the month (n, also on hover). Shaded: the current month, still in progress.",
+        "ru": "Столбики — обращений за месяц (n, также при наведении). Затенён текущий, ещё не "
+        "закончившийся месяц.",
+    },
 }
 
 

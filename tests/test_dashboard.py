@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,62 @@ def test_every_page_copes_with_a_warehouse_without_tickets(
     for page in PAGES:
         app.switch_page(f"views/{page}.py").run()
         assert not app.exception, (page, [e.value for e in app.exception])
+
+
+def _figures(app: AppTest) -> list[dict]:
+    """The plotly figures a run drew, with binary-packed arrays decoded to lists."""
+    import base64
+    import json
+
+    import numpy as np
+
+    def decode(value: object) -> object:
+        if isinstance(value, dict) and set(value) >= {"dtype", "bdata"}:
+            return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+        if isinstance(value, dict):
+            return {k: decode(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [decode(v) for v in value]
+        return value
+
+    return [decode(json.loads(chart.proto.spec)) for chart in app.get("plotly_chart")]
+
+
+def test_monthly_charts_show_n_and_mark_small_and_partial_months(sample_db: Path) -> None:
+    """Chat tickets of the samples: April 2025 has 11 (< the default minimum of 30, hollow point,
+    pink bar), every other month 150+; as-of (2026-10-30) falls in October 2026: shaded."""
+    app = _app(channels="chat")
+    app.run()
+    assert not app.exception
+    compliance = _figures(app)[0]
+    lines = [trace for trace in compliance["data"] if trace["type"] == "scatter"]
+    bars = next(trace for trace in compliance["data"] if trace["type"] == "bar")
+    expected = _mart(sample_db, "SELECT list(n ORDER BY month) FROM (SELECT month, sum(tickets) AS n "
+                     "FROM sla_compliance_monthly WHERE channel = 'chat' GROUP BY month)")  # fmt: skip
+    assert bars["y"] == expected  # n per month, as thin bars on the second axis
+    assert bars["yaxis"] == "y2" and bars["width"] == 6 * 86_400_000
+    small = [n < 30 for n in expected]  # type: ignore[union-attr]
+    assert sum(small) == 1  # April 2025 only
+    for line in lines:
+        assert [symbol == "circle-open" for symbol in line["marker"]["symbol"]] == small
+        assert line["customdata"] == expected  # n on hover
+        assert line["connectgaps"] is False
+    (shade,) = compliance["layout"]["shapes"]
+    assert shade["x0"] < "2026-10-01" < shade["x1"] and shade["x1"] < "2026-11-01"
+    assert shade["x0"] > "2026-09-01"
+
+
+def test_an_empty_month_breaks_the_line() -> None:
+    """January 5 tickets, no February, March 40: February comes back as a missing value."""
+    import pandas as pd
+
+    from dashboard import components
+
+    frame = pd.DataFrame(
+        {"month": [date(2026, 1, 1), date(2026, 3, 1)], "tickets": [5, 40], "rate": [0.5, 0.9]}
+    )
+    filled = components._every_month(frame)
+    assert list(filled["month"]) == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+    assert filled["rate"].isna().tolist() == [False, True, False]
+    # hollow below the minimum (5 < 30); a missing month has no point to mark
+    assert components._symbols(filled["tickets"], 30) == ["circle-open", "circle", "circle"]

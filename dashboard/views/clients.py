@@ -73,7 +73,7 @@ third.metric(t("at_risk"), i18n.number(account["at_risk_tickets"], lang))
 fourth.metric(t("open_breached"), i18n.number(account["open_breached_tickets"], lang))
 
 st.subheader(t("sla_trend"))
-components.compliance_lines(trend, key="client_trend")
+components.compliance_lines(trend, key="client_trend", marks=components.month_marks(version))
 components.state_bar(totals)
 st.caption(t("compliance_rule"))
 

@@ -75,9 +75,10 @@ components.kpi(last_row[4], t("reassignment_rate"), i18n.percent(stats["reassign
 st.caption(t("compliance_rule"))
 
 st.subheader(t("by_month"))
+marks = components.month_marks(version)
 left, right = st.columns(2)
 with left:
-    components.compliance_lines(monthly, key="overview_compliance")
+    components.compliance_lines(monthly, key="overview_compliance", marks=marks)
 with right:
     hours = speed.assign(
         median_response_h=speed["median_response_min"] / 60,
@@ -93,6 +94,7 @@ with right:
         },
         t("business_hours_axis"),
         key="overview_speed",
+        marks=marks,
     )
 
 monthly_table = speed.assign(

@@ -36,7 +36,13 @@ if by_group.empty:
 largest = queries.largest_groups(version, filters, dimension)
 drawn = by_group[by_group["group_name"].isin(largest)]
 st.subheader(t("compliance_by", dimension=t(dimension)))
-selection = components.grouped_lines(drawn, clock, t("compliance_pct"), key=f"sla_chart_{dimension}_{clock}")
+selection = components.grouped_lines(
+    drawn,
+    clock,
+    t("compliance_pct"),
+    key=f"sla_chart_{dimension}_{clock}",
+    marks=components.month_marks(version),
+)
 if len(set(by_group["group_name"])) > len(largest):
     st.caption(t("top_groups"))
 
@@ -45,8 +51,8 @@ if len(set(by_group["group_name"])) > len(largest):
 points = (selection or {}).get("selection", {}).get("points", []) if selection else []
 months = sorted(by_group["month"].unique())
 groups = list(largest)
-clicked = points[0].get("customdata") if points else None
-if clicked and st.session_state.get("sla_clicked") != (dimension, *clicked):
+clicked = (points[0].get("customdata") or [None])[:2] if points else [None]
+if clicked[0] is not None and st.session_state.get("sla_clicked") != (dimension, *clicked):
     st.session_state["sla_clicked"] = (dimension, *clicked)
     picked_group, picked_month = clicked[0], date.fromisoformat(clicked[1])
     if picked_month in months:
