@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 import pandas as pd
@@ -39,6 +39,7 @@ def t(key: str, **values: object) -> str:
 # --- sidebar filters, kept in the URL ---------------------------------------------------------
 
 _LIST_FILTERS = ("managers", "tiers", "channels", "task_types")
+FILTER_COLUMNS = {"managers": "cs_manager", "tiers": "tier", "channels": "channel", "task_types": "task_type"}
 _URL_KEYS = {"lang", "from", "to", *_LIST_FILTERS}
 
 
@@ -126,7 +127,7 @@ def sidebar(version: float | None) -> queries.Filters:
                 options,
                 key=key,
                 placeholder=t("all"),
-                format_func=lambda v: t("no_manager") if v == queries.NO_MANAGER else str(v),
+                format_func=lambda v, c=FILTER_COLUMNS[name]: str(i18n.value_label(c, v, language())),
             )
         )
     st.sidebar.caption(t("share_hint"))
@@ -144,29 +145,88 @@ def sidebar(version: float | None) -> queries.Filters:
 
 DATETIME_FORMATS = {"en": "YYYY-MM-DD HH:mm", "ru": "DD.MM.YYYY HH:mm"}
 DATE_FORMATS = {"en": "YYYY-MM-DD", "ru": "DD.MM.YYYY"}
+# Columns of business minutes, shown as hours and minutes ("7 h 45 min"), never as decimals.
+DURATION_SUFFIXES = ("_business_min", "_target_min", "_left_min", "overdue_min")
+# Columns whose values come from the exports but have a label in the reader's language.
+VALUE_COLUMNS = ("status", "channel", "task_type", "tier", "band", "verdict", "pricing_status",
+                 *i18n.MANAGER_COLUMNS)  # fmt: skip
+WHOLE_NUMBER_HINTS = ("mrr", "price", "value_at_stake", "difference")  # money: no decimals
+
+
+def _digits(column: str) -> int:
+    """Decimals a person needs: CSAT 4.26, money whole, everything else one."""
+    if "csat" in column:
+        return 2
+    return 0 if any(hint in column for hint in WHOLE_NUMBER_HINTS) else 1
+
+
+def readable(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The table in the reader's terms, still typed: values translated, business time as hours
+    and minutes, months as 'Oct 2026', fractions rounded for people."""
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if column == "sla_state":
+            frame[column] = values.map(lambda s: t(f"state_{s}") if isinstance(s, str) else s)
+        elif column in VALUE_COLUMNS:
+            frame[column] = values.map(lambda v, c=column: i18n.value_label(c, v, lang)).astype(object)
+        elif column.endswith(DURATION_SUFFIXES):
+            frame[column] = values.map(lambda v: i18n.duration(v, lang))
+        elif column == "month":
+            frame[column] = values.map(lambda m: i18n.month_label(m, lang) if isinstance(m, date) else m)
+        elif values.dtype.kind == "f":
+            frame[column] = values.round(_digits(column))
+    return frame
+
+
+def _headers(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns={c: t(f"col_{c}") for c in frame.columns if f"col_{c}" in i18n.TEXT})
+
+
+def _as_text(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Fractions as the reader writes them (decimal comma in Russian), as the tiles show them."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype.kind == "f":
+            digits = _digits(str(column))
+            frame[column] = frame[column].map(lambda v, d=digits: i18n.number(v, lang, d) if v == v else None)
+    return frame
+
+
+def csv_bytes(frame: pd.DataFrame, lang: str) -> bytes:
+    """The CSV of a table: in Russian what Russian Excel opens as it is — UTF-8 with a BOM, `;`
+    between fields, a decimal comma, yes/no in words; in English plain UTF-8 CSV."""
+    frame = _as_shown(frame)
+    if lang == "ru":
+        for column in frame.columns:
+            if frame[column].dtype.kind == "b" or (
+                frame[column].dtype == object and frame[column].map(lambda v: isinstance(v, bool)).any()
+            ):
+                frame[column] = frame[column].map(lambda v: i18n.value_label("bool", v, lang))
+        text = frame.to_csv(index=False, sep=";", decimal=",")
+        return text.encode("utf-8-sig")
+    return frame.to_csv(index=False).encode("utf-8")
 
 
 def table(frame: pd.DataFrame, name: str, height: int | Literal["auto"] = "auto") -> None:
-    """A table with translated headers, times in the default calendar's zone in the reader's
-    format, and a CSV download of exactly what is shown."""
-    shown = frame.rename(columns={c: t(f"col_{c}") for c in frame.columns if f"col_{c}" in i18n.TEXT})
-    if "sla_state" in frame.columns:
-        shown[t("col_sla_state")] = frame["sla_state"].map(
-            lambda s: t(f"state_{s}") if isinstance(s, str) else s
-        )
+    """A table with translated headers and values, times in the default calendar's zone in the
+    reader's format, and a CSV download of what is shown."""
+    lang = language()
+    typed = _headers(readable(frame, lang))
+    shown = _as_text(typed, lang)
     config: dict[str, Any] = {}
     for column in shown.columns:
         if shown[column].dtype.kind == "M":
             config[column] = st.column_config.DatetimeColumn(
-                format=DATETIME_FORMATS.get(language(), DATETIME_FORMATS["en"]),
+                format=DATETIME_FORMATS.get(lang, DATETIME_FORMATS["en"]),
                 timezone=st.session_state.get("timezone"),
             )
-        elif column == t("col_month"):
-            config[column] = st.column_config.DateColumn(format=DATE_FORMATS.get(language(), "YYYY-MM-DD"))
+        elif shown[column].map(lambda v: isinstance(v, date) and not isinstance(v, datetime)).any():
+            config[column] = st.column_config.DateColumn(format=DATE_FORMATS.get(lang, "YYYY-MM-DD"))
     st.dataframe(shown, hide_index=True, height=height, column_config=config)
     st.download_button(
         t("download_csv"),
-        _as_shown(shown).to_csv(index=False).encode("utf-8"),
+        csv_bytes(typed, lang),
         file_name=re.sub(r"[^\w.-]+", "_", name) + ".csv",
         mime="text/csv",
         key=f"download_{name}",
@@ -381,7 +441,12 @@ def month_param(text: str) -> date:
 
 
 def grouped_lines(
-    frame: pd.DataFrame, value: str, y_title: str, key: str, marks: tuple[int, date | None] = (0, None)
+    frame: pd.DataFrame,
+    value: str,
+    y_title: str,
+    key: str,
+    marks: tuple[int, date | None] = (0, None),
+    column: str = "cs_manager",
 ) -> Any:
     """Compliance per group over months; returns the selection so a click can drill down. Each
     point shows its n on hover (hollow below the minimum); bars give the month's drawn tickets."""
@@ -390,7 +455,7 @@ def grouped_lines(
     for group, part in frame.groupby("group_name", sort=False):
         part = _every_month(part.drop(columns="group_name"))
         present = part["tickets"].notna()
-        label = t("no_manager") if group == queries.NO_MANAGER else safe_label(group)
+        label = safe_label(i18n.value_label(column, group, language()))
         figure.add_trace(
             go.Scatter(
                 x=[m.isoformat() for m in part["month"]],

@@ -236,3 +236,47 @@ def test_an_empty_month_breaks_the_line() -> None:
     assert filled["rate"].isna().tolist() == [False, True, False]
     # hollow below the minimum (5 < 30); a missing month has no point to mark
     assert components._symbols(filled["tickets"], 30) == ["circle-open", "circle", "circle"]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "language", "shown"),
+    [
+        (465.2167, "en", "7 h 45 min"),  # 465 = 7 × 60 + 45; the seconds rounded away
+        (465.2167, "ru", "7 ч 45 мин"),
+        (120, "en", "2 h"),
+        (0.4, "en", "0 min"),
+        (-65, "ru", "−1 ч 5 мин"),  # past the target: a true minus
+        (177_452, "ru", "2\u00a0957 ч 32 мин"),  # 2,957 × 60 = 177,420; + 32
+        (None, "en", "—"),
+    ],
+)
+def test_business_time_reads_as_hours_and_minutes(minutes: float | None, language: str, shown: str) -> None:
+    assert i18n.duration(minutes, language) == shown
+
+
+def test_values_from_the_exports_in_the_readers_language() -> None:
+    assert i18n.value_label("status", "waiting_on_customer", "ru") == "ждём клиента"
+    assert i18n.value_label("channel", "email", "ru") == "эл. почта"
+    assert i18n.value_label("channel", "pigeon", "ru") == "pigeon"  # unknown: as written
+    # one label for a missing manager, whatever column carries it
+    for column, missing in (("cs_manager", None), ("cs_manager", ""), ("group_a", "")):
+        assert i18n.value_label(column, missing, "ru") == i18n.t("no_manager", "ru")
+
+
+def test_queues_show_business_time_client_names_and_russian_values(sample_db: Path) -> None:
+    app = _app(lang="ru")
+    app.run()
+    app.switch_page("views/sla.py").run()
+    assert not app.exception
+    at_risk = app.dataframe[1].value  # the first tab: tickets that can still make their target
+    t = lambda key: i18n.t(key, "ru")  # noqa: E731
+    expected = [t("col_resolution_left_min"), t("col_sla_state"), t("col_account_name"), t("col_subject"),
+                t("col_assignee")]  # fmt: skip
+    assert list(at_risk.columns[:5]) == expected
+    assert at_risk[t("col_resolution_left_min")].str.fullmatch(r"(\d[\d\u00a0]* ч)?( ?\d+ мин)?").all()
+    names = _mart(sample_db, "SELECT list(DISTINCT account_name) FROM account_summary")
+    assert set(at_risk[t("col_account_name")]) <= set(names)  # type: ignore[arg-type]
+    states = {t("state_at_risk"), t("state_open")}
+    assert set(at_risk[t("col_sla_state")]) <= states
+    statuses = set(at_risk[t("col_status")])
+    assert statuses and not statuses & {"in_progress", "new", "pending", "waiting_on_customer", "on_hold"}

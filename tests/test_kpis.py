@@ -80,7 +80,7 @@ def test_kpis_per_level_and_per_manager(version: float | None) -> None:
     by_manager = queries.kpis_by_level(version, ALL, "level_manager").set_index("group_name")
     assert by_manager.loc["Anna", "tickets"] == 4  # T1, T2, T6, T7
     assert by_manager.loc["Anna", "median_resolution_min"] == pytest.approx(15)  # T1 10, T2 20
-    assert by_manager.loc["—", "tickets"] == 1  # T5: Gamma has no manager
+    assert by_manager.loc[queries.NO_MANAGER, "tickets"] == 1  # T5: Gamma has no manager
     anna = queries.manager_ticket_stats(version, ALL, "Anna")
     assert anna["csat"] == pytest.approx(4.0)  # T1 5, T2 3
     assert anna["backlog"] == 2
@@ -100,6 +100,17 @@ def test_the_at_risk_queue_holds_open_tickets_within_target_least_time_left_firs
 def test_open_and_breached_tickets_are_their_own_list_oldest_first(version: float | None) -> None:
     assert list(queries.open_breached_queue(version, ALL)["ticket_id"]) == ["T9", "T8"]
     assert list(queries.open_breached_queue(version, ALL, "Anna")["ticket_id"]) == []
+    queue = queries.open_breached_queue(version, ALL)
+    # as of 03-10 12:00 on a 24/7 calendar: T9 (bug, 180) open since 03-01 00:00 = 13,680 min,
+    # 13,500 past the target, 9 full days old; T8 (simple, 480) since 03-09 23:40 = 740 min, 260
+    # past it, 0 full days (12 h 20 min)
+    assert list(queue["overdue_min"]) == pytest.approx([13_500, 260])
+    assert list(queue["age_days"]) == [9, 0]
+    # the acted-on columns first, the client by name
+    assert list(queue.columns[:7]) == [
+        "resolution_left_min", "overdue_min", "age_days", "sla_state", "account_name", "subject", "assignee"
+    ]  # fmt: skip
+    assert list(queue["account_name"]) == ["Beta", "Beta"]
     # breached: resolved late or open past the target, newest first
     assert list(queries.breached_tickets(version, ALL)["ticket_id"]) == ["T8", "T5", "T9"]
 

@@ -155,4 +155,6 @@ shown = shown.rename(
         "open_breached": "open_breached_tickets",
     }
 )
+if level == "level_manager":  # the same label for a missing manager as everywhere else
+    shown["group"] = shown["group"].map(lambda g: i18n.value_label("cs_manager", g, lang))
 components.table(shown, f"kpis_{level}")

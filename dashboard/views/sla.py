@@ -42,6 +42,7 @@ selection = components.grouped_lines(
     t("compliance_pct"),
     key=f"sla_chart_{dimension}_{clock}",
     marks=components.month_marks(version),
+    column=queries.DIMENSIONS[dimension],
 )
 if len(set(by_group["group_name"])) > len(largest):
     st.caption(t("top_groups"))
@@ -78,7 +79,9 @@ group = right.selectbox(
     t("group"),
     groups,
     index=0,
-    format_func=lambda g: t("no_manager") if g == queries.NO_MANAGER else str(g),
+    format_func=lambda g: str(
+        components.i18n.value_label(queries.DIMENSIONS[dimension], g, components.language())
+    ),
     key="sla_pick_group",
 )
 components.keep_in_url("month", month)
