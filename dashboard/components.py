@@ -111,6 +111,7 @@ def sidebar(version: float | None) -> queries.Filters:
         list(i18n.LANGUAGES),
         format_func=lambda code: i18n.LANGUAGES[code],
         key="lang",
+        placeholder="…",
     )
     choices = queries.filter_choices(version)
     st.sidebar.header(t("filters"))
@@ -243,6 +244,24 @@ def _as_shown(frame: pd.DataFrame) -> pd.DataFrame:
         if frame[column].dtype.kind == "M" and getattr(frame[column].dt, "tz", None) is not None:
             frame[column] = frame[column].dt.tz_convert(timezone).dt.tz_localize(None)
     return frame
+
+
+def inferred_responses_note(stats: dict[str, Any]) -> None:
+    """Say so when first responses were inferred from resolutions (metrics flags each ticket)."""
+    inferred = int(stats.get("inferred_responses") or 0)
+    if not inferred:
+        return
+    answered = int(stats.get("inferred_responses_of") or inferred)
+    lang = language()
+    st.info(
+        t(
+            "responses_inferred",
+            n=i18n.number(inferred, lang),
+            answered=i18n.number(answered, lang),
+            share=i18n.percent(inferred / answered, lang, 0),
+        ),
+        icon=":material/info:",
+    )
 
 
 def kpi(column: Any, label: str, value: str, help_text: str | None = None) -> None:

@@ -94,9 +94,10 @@ TEXT: dict[str, dict[str, str]] = {
     "level_person": {"en": "Person (assignee)", "ru": "Сотрудник (исполнитель)"},
     "group": {"en": "Group", "ru": "Группа"},
     "overview_caption": {
-        "en": "The department's SLA, speed and quality, month by month (seeds 002, 003: KPIs for the "
-        "department, the group and each person).",
-        "ru": "SLA, скорость и качество отдела по месяцам (KPI отдела, группы и каждого сотрудника).",
+        "en": "How the department keeps its SLAs, how fast it answers and resolves, and how clients rate "
+        "it, month by month; below, the same KPIs for each group and person.",
+        "ru": "Как отдел соблюдает SLA, как быстро отвечает и решает и как его оценивают клиенты — по "
+        "месяцам; ниже те же KPI для каждой группы и сотрудника.",
     },
     # SLA page
     "sla_caption": {
@@ -442,6 +443,16 @@ TEXT: dict[str, dict[str, str]] = {
     "duration_min": {"en": "{value} min", "ru": "{value} мин"},
     "col_overdue_min": {"en": "Overdue by (business time)", "ru": "Просрочено на (рабочее время)"},
     "col_age_days": {"en": "Age, days", "ru": "Возраст, дн."},
+    "responses_inferred": {
+        "en": "{n} of {answered} answered tickets ({share}) have no recorded first response and no reply "
+        "event in the export: their resolution counts as their first response. The response clock does "
+        "not stop for pauses, so for these tickets the first response can take longer than the "
+        "resolution, which is net of pauses.",
+        "ru": "У {n} из {answered} обращений с ответом ({share}) в выгрузке нет ни времени первого ответа, "
+        "ни ответов агента: первым ответом считается решение. Часы реакции не останавливаются на паузах, "
+        "поэтому у таких обращений реакция может быть дольше решения, из которого паузы вычтены.",
+    },
+    "choose": {"en": "Choose…", "ru": "Выберите…"},
     # values from the exports in the reader's language (value_<column>_<value>); others as written
     "value_status_new": {"en": "new", "ru": "новое"},
     "value_status_open": {"en": "open", "ru": "открыто"},

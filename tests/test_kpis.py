@@ -135,3 +135,37 @@ def test_filters_narrow_every_kpi(version: float | None) -> None:
     stats = queries.ticket_stats(version, bugs)
     assert (stats["tickets"], stats["backlog"], stats["open_breached"]) == (1, 1, 1)
     assert queries.compliance_totals(version, bugs)["resolution_pct"] == pytest.approx(0.0)
+
+
+def test_a_response_inferred_from_the_resolution_is_flagged(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """R1 resolved at 12:00 with no recorded response and no reply event: its resolution is its
+    response (120 min on the 24/7 calendar), flagged; R2 was answered at 10:30; R3 is open and
+    unanswered. One of the two answered tickets is inferred."""
+    import duckdb
+
+    from pipelines.warehouse import snapshot_path
+    from tests.conftest import write
+
+    folder = tmp_path_factory.mktemp("inferred")
+    tickets = write(
+        folder / "tickets.csv",
+        "ticket_id,account_id,created_at,channel,task_type,status,first_response_at,resolved_at\n"
+        "R1,A1,2024-03-01T10:00:00Z,email,simple,resolved,,2024-03-01T12:00:00Z\n"
+        "R2,A1,2024-03-01T10:00:00Z,email,simple,resolved,2024-03-01T10:30:00Z,2024-03-01T11:00:00Z\n"
+        "R3,A1,2024-03-01T10:00:00Z,email,simple,open,,\n",
+    )
+    store = make_warehouse(folder, ALWAYS_OPEN)
+    store.ingest(tickets)
+    store.build("2024-03-02T10:00:00+00:00")
+    store.close()
+    with duckdb.connect(str(snapshot_path(store.path)), read_only=True) as con:
+        rows = con.execute(
+            "SELECT ticket_id, is_response_inferred, response_business_min FROM sla_tickets ORDER BY 1"
+        ).fetchall()
+    assert rows == [("R1", True, 120.0), ("R2", False, 30.0), ("R3", False, 24 * 60.0)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CSPULSE_DB", str(store.path))
+        st.cache_data.clear()
+        stats = queries.ticket_stats(queries.snapshot_version(), ALL)
+    st.cache_data.clear()
+    assert (stats["inferred_responses"], stats["inferred_responses_of"]) == (1, 2)

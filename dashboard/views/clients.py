@@ -23,6 +23,7 @@ account_id = st.selectbox(
     index=list(accounts["account_id"]).index(chosen) if chosen in names else 0,
     format_func=lambda a: f"{names[a]} ({a})" if names[a] else a,
     key="client_account",
+    placeholder=t("choose"),
 )
 st.query_params["account"] = account_id
 account = accounts.set_index("account_id").loc[account_id]

@@ -49,6 +49,7 @@ components.kpi(
     + t("compliance_rule"),
 )
 components.kpi(row[3], t("csat"), i18n.number(stats["csat"], lang, 2))
+components.inferred_responses_note(stats)
 row = st.columns(4)
 components.kpi(
     row[0],

@@ -33,6 +33,7 @@ if by_group.empty:
     st.info(t("no_data"))
     st.stop()
 
+components.inferred_responses_note(queries.ticket_stats(version, filters))
 largest = queries.largest_groups(version, filters, dimension)
 drawn = by_group[by_group["group_name"].isin(largest)]
 st.subheader(t("compliance_by", dimension=t(dimension)))
@@ -74,6 +75,7 @@ month = left.selectbox(
     index=len(months) - 1,
     format_func=lambda m: components.i18n.month_label(m, components.language()),
     key="sla_pick_month",
+    placeholder=t("choose"),
 )
 group = right.selectbox(
     t("group"),
@@ -83,6 +85,7 @@ group = right.selectbox(
         components.i18n.value_label(queries.DIMENSIONS[dimension], g, components.language())
     ),
     key="sla_pick_group",
+    placeholder=t("choose"),
 )
 components.keep_in_url("month", month)
 components.keep_in_url("group", group)
