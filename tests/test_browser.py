@@ -252,3 +252,65 @@ def test_clicking_a_chart_point_lists_that_month_and_groups_tickets(
     # created in that month (shown in the default calendar's timezone, as the mart's month is)
     assert {row[i18n.t("col_created_at")][:7] for row in rows} == {month[:7]}
     page.close()
+
+
+DOCS_SCREENS = Path(__file__).resolve().parent.parent / "docs" / "screens"
+
+
+def _full_page(page: object, path: Path, width: int) -> None:
+    """Streamlit scrolls inside its own container: grow the viewport to the content, then shoot."""
+    height = page.evaluate(  # type: ignore[attr-defined]
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')]"
+        ".map(e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": width, "height": min(int(height) + 50, 8000)})  # type: ignore[attr-defined]
+    _settle(page)
+    page.screenshot(path=str(path))  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": width, "height": 1000})  # type: ignore[attr-defined]
+
+
+def test_every_page_at_1024_and_1440_px_in_both_languages(served: dict[str, object], browser: object) -> None:
+    """Screenshots land in screenshots/ (and, English at 1440 px, in docs/screens/): look at them."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    DOCS_SCREENS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    for width in (1024, 1440):
+        page.set_viewport_size({"width": width, "height": 1000})
+        for lang in ("en", "ru"):
+            for name in PAGES:
+                _open(page, f"{served['url']}/{'' if name == 'overview' else name}?lang={lang}")
+                assert page.locator('[data-testid="stException"]').count() == 0, (name, lang, width)
+                # no developer toolbar ("Deploy") for readers
+                assert page.get_by_text("Deploy", exact=True).count() == 0
+                _full_page(page, SCREENSHOTS / f"{name}_{lang}_{width}.png", width)
+                if width == 1440 and lang == "en":
+                    _full_page(page, DOCS_SCREENS / f"{name}.png", width)
+    page.close()
+
+
+def test_the_russian_csv_reads_back_with_semicolons_and_decimal_commas(
+    served: dict[str, object], browser: object
+) -> None:
+    import csv
+    import io
+
+    from dashboard import i18n
+
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    _open(page, f"{served['url']}/?lang=ru")
+    data, _ = _csv(page)  # KPIs by month
+    assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, so Russian Excel reads it as UTF-8"
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows and i18n.t("col_resolution_pct", "ru") in rows[0]
+    rates = [
+        row[i18n.t("col_resolution_pct", "ru")] for row in rows if row[i18n.t("col_resolution_pct", "ru")]
+    ]
+    assert all("." not in rate for rate in rates) and any("," in rate for rate in rates)
+    assert float(rates[0].replace(",", ".")) <= 100
+    # the English one stays plain CSV
+    _open(page, f"{served['url']}/?lang=en")
+    english, _ = _csv(page)
+    assert not english.startswith(b"\xef\xbb\xbf")
+    header = next(csv.reader(io.StringIO(english.decode("utf-8"))))
+    assert i18n.t("col_resolution_pct", "en") in header
+    page.close()
