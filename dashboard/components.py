@@ -175,6 +175,8 @@ def readable(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
             frame[column] = values.map(lambda v: i18n.duration(v, lang))
         elif column == "month":
             frame[column] = values.map(lambda m: i18n.month_label(m, lang) if isinstance(m, date) else m)
+        elif values.dtype.kind == "f" and values.dropna().mod(1).eq(0).all() and not column.endswith("_pct"):
+            frame[column] = values.astype("Int64")  # counts and days that became floats: 36, not 36,0
         elif values.dtype.kind == "f":
             frame[column] = values.round(_digits(column))
     return frame
