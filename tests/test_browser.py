@@ -236,7 +236,7 @@ def test_clicking_a_chart_point_lists_that_month_and_groups_tickets(
     _open(page, f"{served['url']}/sla?lang=en")
     chart = page.locator(".js-plotly-plot").first
     # What the 4th point of the first line stands for, read from the drawn figure itself.
-    group, month = chart.evaluate("el => el.data[0].customdata[3]")
+    group, month, _n = chart.evaluate("el => el.data[0].customdata[3]")  # (group, month, n)
     point = chart.locator(".scatterlayer .trace").first.locator("path.point").nth(3)
     box = point.bounding_box()
     assert box is not None
