@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 import pandas as pd
@@ -39,6 +39,7 @@ def t(key: str, **values: object) -> str:
 # --- sidebar filters, kept in the URL ---------------------------------------------------------
 
 _LIST_FILTERS = ("managers", "tiers", "channels", "task_types")
+FILTER_COLUMNS = {"managers": "cs_manager", "tiers": "tier", "channels": "channel", "task_types": "task_type"}
 _URL_KEYS = {"lang", "from", "to", *_LIST_FILTERS}
 
 
@@ -110,6 +111,7 @@ def sidebar(version: float | None) -> queries.Filters:
         list(i18n.LANGUAGES),
         format_func=lambda code: i18n.LANGUAGES[code],
         key="lang",
+        placeholder="…",
     )
     choices = queries.filter_choices(version)
     st.sidebar.header(t("filters"))
@@ -126,7 +128,7 @@ def sidebar(version: float | None) -> queries.Filters:
                 options,
                 key=key,
                 placeholder=t("all"),
-                format_func=lambda v: t("no_manager") if v == queries.NO_MANAGER else str(v),
+                format_func=lambda v, c=FILTER_COLUMNS[name]: str(i18n.value_label(c, v, language())),
             )
         )
     st.sidebar.caption(t("share_hint"))
@@ -144,29 +146,90 @@ def sidebar(version: float | None) -> queries.Filters:
 
 DATETIME_FORMATS = {"en": "YYYY-MM-DD HH:mm", "ru": "DD.MM.YYYY HH:mm"}
 DATE_FORMATS = {"en": "YYYY-MM-DD", "ru": "DD.MM.YYYY"}
+# Columns of business minutes, shown as hours and minutes ("7 h 45 min"), never as decimals.
+DURATION_SUFFIXES = ("_business_min", "_target_min", "_left_min", "overdue_min")
+# Columns whose values come from the exports but have a label in the reader's language.
+VALUE_COLUMNS = ("status", "channel", "task_type", "tier", "band", "verdict", "pricing_status",
+                 *i18n.MANAGER_COLUMNS)  # fmt: skip
+WHOLE_NUMBER_HINTS = ("mrr", "price", "value_at_stake", "difference")  # money: no decimals
+
+
+def _digits(column: str) -> int:
+    """Decimals a person needs: CSAT 4.26, money whole, everything else one."""
+    if "csat" in column:
+        return 2
+    return 0 if any(hint in column for hint in WHOLE_NUMBER_HINTS) else 1
+
+
+def readable(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The table in the reader's terms, still typed: values translated, business time as hours
+    and minutes, months as 'Oct 2026', fractions rounded for people."""
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if column == "sla_state":
+            frame[column] = values.map(lambda s: t(f"state_{s}") if isinstance(s, str) else s)
+        elif column in VALUE_COLUMNS:
+            frame[column] = values.map(lambda v, c=column: i18n.value_label(c, v, lang)).astype(object)
+        elif column.endswith(DURATION_SUFFIXES):
+            frame[column] = values.map(lambda v: i18n.duration(v, lang))
+        elif column == "month":
+            frame[column] = values.map(lambda m: i18n.month_label(m, lang) if isinstance(m, date) else m)
+        elif values.dtype.kind == "f" and values.dropna().mod(1).eq(0).all() and not column.endswith("_pct"):
+            frame[column] = values.astype("Int64")  # counts and days that became floats: 36, not 36,0
+        elif values.dtype.kind == "f":
+            frame[column] = values.round(_digits(column))
+    return frame
+
+
+def _headers(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns={c: t(f"col_{c}") for c in frame.columns if f"col_{c}" in i18n.TEXT})
+
+
+def _as_text(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Fractions as the reader writes them (decimal comma in Russian), as the tiles show them."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype.kind == "f":
+            digits = _digits(str(column))
+            frame[column] = frame[column].map(lambda v, d=digits: i18n.number(v, lang, d) if v == v else None)
+    return frame
+
+
+def csv_bytes(frame: pd.DataFrame, lang: str) -> bytes:
+    """The CSV of a table: in Russian what Russian Excel opens as it is — UTF-8 with a BOM, `;`
+    between fields, a decimal comma, yes/no in words; in English plain UTF-8 CSV."""
+    frame = _as_shown(frame)
+    if lang == "ru":
+        for column in frame.columns:
+            if frame[column].dtype.kind == "b" or (
+                frame[column].dtype == object and frame[column].map(lambda v: isinstance(v, bool)).any()
+            ):
+                frame[column] = frame[column].map(lambda v: i18n.value_label("bool", v, lang))
+        text = frame.to_csv(index=False, sep=";", decimal=",")
+        return text.encode("utf-8-sig")
+    return frame.to_csv(index=False).encode("utf-8")
 
 
 def table(frame: pd.DataFrame, name: str, height: int | Literal["auto"] = "auto") -> None:
-    """A table with translated headers, times in the default calendar's zone in the reader's
-    format, and a CSV download of exactly what is shown."""
-    shown = frame.rename(columns={c: t(f"col_{c}") for c in frame.columns if f"col_{c}" in i18n.TEXT})
-    if "sla_state" in frame.columns:
-        shown[t("col_sla_state")] = frame["sla_state"].map(
-            lambda s: t(f"state_{s}") if isinstance(s, str) else s
-        )
+    """A table with translated headers and values, times in the default calendar's zone in the
+    reader's format, and a CSV download of what is shown."""
+    lang = language()
+    typed = _headers(readable(frame, lang))
+    shown = _as_text(typed, lang)
     config: dict[str, Any] = {}
     for column in shown.columns:
         if shown[column].dtype.kind == "M":
             config[column] = st.column_config.DatetimeColumn(
-                format=DATETIME_FORMATS.get(language(), DATETIME_FORMATS["en"]),
+                format=DATETIME_FORMATS.get(lang, DATETIME_FORMATS["en"]),
                 timezone=st.session_state.get("timezone"),
             )
-        elif column == t("col_month"):
-            config[column] = st.column_config.DateColumn(format=DATE_FORMATS.get(language(), "YYYY-MM-DD"))
+        elif shown[column].map(lambda v: isinstance(v, date) and not isinstance(v, datetime)).any():
+            config[column] = st.column_config.DateColumn(format=DATE_FORMATS.get(lang, "YYYY-MM-DD"))
     st.dataframe(shown, hide_index=True, height=height, column_config=config)
     st.download_button(
         t("download_csv"),
-        _as_shown(shown).to_csv(index=False).encode("utf-8"),
+        csv_bytes(typed, lang),
         file_name=re.sub(r"[^\w.-]+", "_", name) + ".csv",
         mime="text/csv",
         key=f"download_{name}",
@@ -183,6 +246,24 @@ def _as_shown(frame: pd.DataFrame) -> pd.DataFrame:
         if frame[column].dtype.kind == "M" and getattr(frame[column].dt, "tz", None) is not None:
             frame[column] = frame[column].dt.tz_convert(timezone).dt.tz_localize(None)
     return frame
+
+
+def inferred_responses_note(stats: dict[str, Any]) -> None:
+    """Say so when first responses were inferred from resolutions (metrics flags each ticket)."""
+    inferred = int(stats.get("inferred_responses") or 0)
+    if not inferred:
+        return
+    answered = int(stats.get("inferred_responses_of") or inferred)
+    lang = language()
+    st.info(
+        t(
+            "responses_inferred",
+            n=i18n.number(inferred, lang),
+            answered=i18n.number(answered, lang),
+            share=i18n.percent(inferred / answered, lang, 0),
+        ),
+        icon=":material/info:",
+    )
 
 
 def kpi(column: Any, label: str, value: str, help_text: str | None = None) -> None:
@@ -206,25 +287,123 @@ def month_ticks(figure: go.Figure, months: list[date]) -> None:
     )
 
 
+def month_marks(version: float | None) -> tuple[int, date | None]:
+    """(the configured minimum tickets for a month to be read at face value, the month of as-of
+    — still partial — in the default calendar's timezone) from the build in force."""
+    build = queries.latest_build(version)
+    if not build:
+        return 0, None
+    minimum = int(queries.settings_in_force(version, "dashboard").get("min_month_tickets", 0))
+    as_of = pd.Timestamp(build["as_of"])
+    as_of = as_of.tz_localize("UTC") if as_of.tzinfo is None else as_of
+    local = as_of.tz_convert(build["default_timezone"])
+    return minimum, local.date().replace(day=1)
+
+
+def _every_month(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows over every month from the first to the last, empty months as missing values, so
+    a line breaks over a gap instead of bridging it."""
+    if frame.empty:
+        return frame
+    months = pd.date_range(min(frame["month"]), max(frame["month"]), freq="MS").date
+    return frame.set_index("month").reindex(months).rename_axis("month").reset_index()
+
+
+def _month_axis(
+    figure: go.Figure, months: list[date], counts: pd.Series, marks: tuple[int, date | None]
+) -> None:
+    """Tickets per month as thin bars on a second axis (kept to the bottom quarter), and the
+    partial month of as-of shaded."""
+    minimum, partial = marks
+    x = [m.isoformat() for m in months]
+    n = counts.fillna(0).astype(int)
+    figure.add_trace(
+        go.Bar(
+            x=x,
+            y=n,
+            yaxis="y2",
+            width=6 * 86_400_000,  # six days, in milliseconds on a date axis
+            marker_color=["#ef9a9a" if 0 < v < minimum else "#b0bec5" for v in n],
+            opacity=0.5,
+            name=t("tickets_n"),
+            hovertemplate="%{x|%Y-%m}: n = %{y}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    top = max(int(n.max()) if len(n) else 0, 1)
+    figure.update_layout(
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, top * 4],
+            "showgrid": False,
+            "showticklabels": False,
+            "fixedrange": True,
+        }
+    )
+    if partial is not None and partial in set(months):
+        middle = pd.Timestamp(partial)
+        figure.add_vrect(
+            x0=(middle - pd.Timedelta(days=14)).isoformat(),
+            x1=(middle + pd.Timedelta(days=14)).isoformat(),
+            fillcolor="#cfd8dc",
+            opacity=0.35,
+            line_width=0,
+            annotation_text=t("partial_month"),
+            annotation_position="top left",
+        )
+
+
+def _symbols(counts: pd.Series, minimum: int) -> list[str]:
+    """A hollow point where the month has fewer tickets than the configured minimum."""
+    return ["circle-open" if 0 < n < minimum else "circle" for n in counts.fillna(0)]
+
+
 def line_chart(
     frame: pd.DataFrame,
     series: dict[str, str],
     y_title: str,
     percent: bool = False,
     key: str | None = None,
+    marks: tuple[int, date | None] = (0, None),
 ) -> None:
-    """One line per column in `series` (column -> legend label), months along the x axis."""
+    """One line per column in `series` (column -> legend label), months along the x axis, the
+    month's tickets (n) on hover and as thin bars, small and partial months marked."""
+    frame = _every_month(frame)
     figure = go.Figure()
     x = [m.isoformat() for m in frame["month"]]
+    counts = frame["tickets"] if "tickets" in frame.columns else pd.Series([0] * len(frame))
     for column, label in series.items():
         values = frame[column] * (100 if percent else 1)
-        figure.add_trace(go.Scatter(x=x, y=values, mode="lines+markers", name=safe_label(label)))
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=values,
+                mode="lines+markers",
+                name=safe_label(label),
+                connectgaps=False,
+                marker={"symbol": _symbols(counts, marks[0]), "size": 8},
+                customdata=counts.fillna(0).astype(int),
+                hovertemplate="%{fullData.name}<br>%{x|%Y-%m}: %{y:.1f}"
+                + ("%" if percent else "")
+                + "<br>n = %{customdata}<extra></extra>",
+            )
+        )
+    if "tickets" in frame.columns:
+        _month_axis(figure, list(frame["month"]), counts, marks)
     _layout(figure, y_title, percent)
     month_ticks(figure, list(frame["month"]))
     st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    if "tickets" in frame.columns:
+        month_note(marks)
 
 
-def compliance_lines(frame: pd.DataFrame, key: str) -> None:
+def month_note(marks: tuple[int, date | None]) -> None:
+    """What the bars, hollow points and shading on a monthly chart mean."""
+    st.caption(t("month_marks_note", n=marks[0]) if marks[0] else t("month_bars_note"))
+
+
+def compliance_lines(frame: pd.DataFrame, key: str, marks: tuple[int, date | None] = (0, None)) -> None:
     """Response and resolution compliance by month, in percent."""
     line_chart(
         frame,
@@ -232,7 +411,27 @@ def compliance_lines(frame: pd.DataFrame, key: str) -> None:
         t("compliance_pct"),
         percent=True,
         key=key,
+        marks=marks,
     )
+
+
+def seed_from_param(key: str, param: str, options: list[Any], parse: Any = str) -> None:
+    """Before a keyed widget is drawn: take its value from the address bar when the session has
+    none yet (a shared link, a reload), so a page's own controls round-trip like the filters."""
+    if key in st.session_state or param not in st.query_params:
+        return
+    try:
+        wanted = parse(st.query_params[param])
+    except ValueError:
+        return
+    if wanted in options:
+        st.session_state[key] = wanted
+
+
+def keep_in_url(param: str, value: Any) -> None:
+    text = value.isoformat()[:7] if isinstance(value, date) else str(value)
+    if st.query_params.get(param) != text:
+        st.query_params[param] = text
 
 
 def choice(
@@ -242,39 +441,74 @@ def choice(
     default: str,
     key: str,
     format_func: Any = None,
+    param: str | None = None,
 ) -> str:
-    """A segmented control that always has a value (a click on the chosen segment clears it)."""
-    picked = container.segmented_control(
-        label, options, format_func=format_func or t, default=default, key=key
-    )
-    return str(picked or default)
+    """A segmented control that always has a value (a click on the chosen segment clears it);
+    with `param`, its value lives in the address bar too."""
+    if param:
+        seed_from_param(key, param, options)
+    if key not in st.session_state:
+        st.session_state[key] = default
+    picked = container.segmented_control(label, options, format_func=format_func or t, key=key)
+    value = str(picked or default)
+    if param:
+        keep_in_url(param, value)
+    return value
 
 
-def grouped_lines(frame: pd.DataFrame, value: str, y_title: str, key: str) -> Any:
-    """Compliance per group over months; returns the selection so a click can drill down."""
+def month_param(text: str) -> date:
+    """'2026-10' (as months travel in the address bar) -> date(2026, 10, 1)."""
+    return date.fromisoformat(text + "-01")
+
+
+def grouped_lines(
+    frame: pd.DataFrame,
+    value: str,
+    y_title: str,
+    key: str,
+    marks: tuple[int, date | None] = (0, None),
+    column: str = "cs_manager",
+) -> Any:
+    """Compliance per group over months; returns the selection so a click can drill down. Each
+    point shows its n on hover (hollow below the minimum); bars give the month's drawn tickets."""
     figure = go.Figure()
+    every = sorted(set(frame["month"]))
     for group, part in frame.groupby("group_name", sort=False):
-        label = t("no_manager") if group == queries.NO_MANAGER else safe_label(group)
+        part = _every_month(part.drop(columns="group_name"))
+        present = part["tickets"].notna()
+        label = safe_label(i18n.value_label(column, group, language()))
         figure.add_trace(
             go.Scatter(
                 x=[m.isoformat() for m in part["month"]],
                 y=part[value] * 100,
                 mode="lines+markers",
                 name=label,
-                customdata=[[str(group), m.isoformat()] for m in part["month"]],
-                hovertemplate="%{fullData.name}<br>%{x|%Y-%m}: %{y:.1f}%<extra></extra>",
+                connectgaps=False,
+                marker={"symbol": _symbols(part["tickets"], marks[0]), "size": 8},
+                # the group and month a click drills into (none for a gap), and the point's n
+                customdata=[
+                    [str(group), m.isoformat(), int(n)] if ok else [None, None, 0]
+                    for m, n, ok in zip(part["month"], part["tickets"].fillna(0), present, strict=True)
+                ],
+                hovertemplate="%{fullData.name}<br>%{x|%Y-%m}: %{y:.1f}%"
+                "<br>n = %{customdata[2]}<extra></extra>",
             )
         )
+    totals = _every_month(frame.groupby("month", as_index=False)["tickets"].sum())
+    _month_axis(figure, list(totals["month"]), totals["tickets"], marks)
     _layout(figure, y_title, percent=True)
-    month_ticks(figure, list(frame["month"]))
-    return st.plotly_chart(figure, config=PLOT_CONFIG, key=key, on_select="rerun", selection_mode="points")
+    month_ticks(figure, every)
+    chosen = st.plotly_chart(figure, config=PLOT_CONFIG, key=key, on_select="rerun", selection_mode="points")
+    month_note(marks)
+    return chosen
 
 
 def _layout(figure: go.Figure, y_title: str, percent: bool) -> None:
     figure.update_layout(
-        height=360,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
+        height=380,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        # above the plot, so it never covers the month axis' title
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
         yaxis_title=y_title,
         separators=", " if language() == "ru" else ".,",
     )

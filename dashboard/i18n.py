@@ -94,9 +94,10 @@ TEXT: dict[str, dict[str, str]] = {
     "level_person": {"en": "Person (assignee)", "ru": "Сотрудник (исполнитель)"},
     "group": {"en": "Group", "ru": "Группа"},
     "overview_caption": {
-        "en": "The department's SLA, speed and quality, month by month (seeds 002, 003: KPIs for the "
-        "department, the group and each person).",
-        "ru": "SLA, скорость и качество отдела по месяцам (KPI отдела, группы и каждого сотрудника).",
+        "en": "How the department keeps its SLAs, how fast it answers and resolves, and how clients rate "
+        "it, month by month; below, the same KPIs for each group and person.",
+        "ru": "Как отдел соблюдает SLA, как быстро отвечает и решает и как его оценивают клиенты — по "
+        "месяцам; ниже те же KPI для каждой группы и сотрудника.",
     },
     # SLA page
     "sla_caption": {
@@ -319,8 +320,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
     # ticket columns
     "col_ticket_id": {"en": "Ticket", "ru": "Обращение"},
-    "col_account_id": {"en": "Client", "ru": "Клиент"},
-    "col_account_name": {"en": "Name", "ru": "Название"},
+    "col_account_id": {"en": "Client ID", "ru": "ID клиента"},
+    "col_account_name": {"en": "Client", "ru": "Клиент"},
     "col_cs_manager": {"en": "CS manager", "ru": "CS-менеджер"},
     "col_tier": {"en": "Tier", "ru": "Тариф"},
     "col_channel": {"en": "Channel", "ru": "Канал"},
@@ -332,10 +333,10 @@ TEXT: dict[str, dict[str, str]] = {
     "col_resolved_at": {"en": "Resolved", "ru": "Решено"},
     "col_resolution_due_at": {"en": "Resolution due", "ru": "Срок решения"},
     "col_response_due_at": {"en": "Response due", "ru": "Срок реакции"},
-    "col_resolution_business_min": {"en": "Resolution, business min", "ru": "Решение, рабочих мин"},
-    "col_response_business_min": {"en": "Response, business min", "ru": "Реакция, рабочих мин"},
-    "col_resolution_target_min": {"en": "Target, min", "ru": "Норматив, мин"},
-    "col_resolution_left_min": {"en": "Business min left", "ru": "Осталось рабочих мин"},
+    "col_resolution_business_min": {"en": "Resolution (business time)", "ru": "Решение (рабочее время)"},
+    "col_response_business_min": {"en": "Response (business time)", "ru": "Реакция (рабочее время)"},
+    "col_resolution_target_min": {"en": "Target (business time)", "ru": "Норматив (рабочее время)"},
+    "col_resolution_left_min": {"en": "Time left (business)", "ru": "Осталось (рабочее время)"},
     "col_sla_state": {"en": "SLA state", "ru": "Состояние SLA"},
     "col_tickets": {"en": "Tickets", "ru": "Обращения"},
     "col_open_tickets": {"en": "Open", "ru": "Открыто"},
@@ -465,6 +466,74 @@ TEXT: dict[str, dict[str, str]] = {
         "ru": "Доля решённых обращений, где наша оценка решения (в срок или просрочено) совпадает с "
         "оценкой исходной системы (made_sla в ServiceNow); оценка есть у {n} обращений.",
     },
+    # --- issue 12 (dashboard): charts over small months, queues, the Russian UI ---
+    "tickets_n": {"en": "Tickets (n)", "ru": "Обращений (n)"},
+    "partial_month": {"en": "month in progress", "ru": "месяц не закончен"},
+    "month_marks_note": {
+        "en": "Bars: tickets in the month (n, also on hover). Hollow points and pink bars: fewer than "
+        "{n} tickets, read with care. Shaded: the current month, still in progress. Breaks: months "
+        "without tickets.",
+        "ru": "Столбики — обращений за месяц (n, также при наведении). Полые точки и розовые столбики — "
+        "меньше {n} обращений, выводы осторожно. Затенён текущий, ещё не закончившийся месяц. "
+        "Разрывы — месяцы "
+        "без обращений.",
+    },
+    "month_bars_note": {
+        "en": "Bars: tickets in the month (n, also on hover). Shaded: the current month, still in progress.",
+        "ru": "Столбики — обращений за месяц (n, также при наведении). Затенён текущий, ещё не "
+        "закончившийся месяц.",
+    },
+    "duration_h": {"en": "{value} h", "ru": "{value} ч"},
+    "duration_min": {"en": "{value} min", "ru": "{value} мин"},
+    "col_overdue_min": {"en": "Overdue by (business time)", "ru": "Просрочено на (рабочее время)"},
+    "col_age_days": {"en": "Age, days", "ru": "Возраст, дн."},
+    "responses_inferred": {
+        "en": "{n} of {answered} answered tickets ({share}) have no recorded first response and no reply "
+        "event in the export: their resolution counts as their first response. The response clock does "
+        "not stop for pauses, so for these tickets the first response can take longer than the "
+        "resolution, which is net of pauses.",
+        "ru": "У {n} из {answered} обращений с ответом ({share}) в выгрузке нет ни времени первого ответа, "
+        "ни ответов агента: первым ответом считается решение. Часы реакции не останавливаются на паузах, "
+        "поэтому у таких обращений реакция может быть дольше решения, из которого паузы вычтены.",
+    },
+    "choose": {"en": "Choose…", "ru": "Выберите…"},
+    # values from the exports in the reader's language (value_<column>_<value>); others as written
+    "value_status_new": {"en": "new", "ru": "новое"},
+    "value_status_open": {"en": "open", "ru": "открыто"},
+    "value_status_in_progress": {"en": "in progress", "ru": "в работе"},
+    "value_status_pending": {"en": "pending", "ru": "ожидание"},
+    "value_status_on_hold": {"en": "on hold", "ru": "отложено"},
+    "value_status_waiting_on_customer": {"en": "waiting on the client", "ru": "ждём клиента"},
+    "value_status_resolved": {"en": "resolved", "ru": "решено"},
+    "value_status_solved": {"en": "solved", "ru": "решено"},
+    "value_status_closed": {"en": "closed", "ru": "закрыто"},
+    "value_status_reopened": {"en": "reopened", "ru": "переоткрыто"},
+    "value_status_cancelled": {"en": "cancelled", "ru": "отменено"},
+    "value_channel_email": {"en": "e-mail", "ru": "эл. почта"},
+    "value_channel_chat": {"en": "chat", "ru": "чат"},
+    "value_channel_phone": {"en": "phone", "ru": "телефон"},
+    "value_channel_portal": {"en": "portal", "ru": "портал"},
+    "value_channel_crm": {"en": "CRM", "ru": "CRM"},
+    "value_task_type_simple": {"en": "simple", "ru": "простая"},
+    "value_task_type_compound": {"en": "compound", "ru": "составная"},
+    "value_task_type_bug": {"en": "bug", "ru": "ошибка"},
+    "value_task_type_enhancement": {"en": "enhancement", "ru": "доработка"},
+    "value_tier_standard": {"en": "standard", "ru": "стандарт"},
+    "value_tier_premium": {"en": "premium", "ru": "премиум"},
+    "value_tier_ism": {"en": "dedicated manager (ISM)", "ru": "выделенный менеджер (ISM)"},
+    "value_band_green": {"en": "green", "ru": "зелёная"},
+    "value_band_yellow": {"en": "yellow", "ru": "жёлтая"},
+    "value_band_red": {"en": "red", "ru": "красная"},
+    "value_verdict_faster": {"en": "faster", "ru": "быстрее"},
+    "value_verdict_slower": {"en": "slower", "ru": "медленнее"},
+    "value_verdict_no clear difference": {"en": "no clear difference", "ru": "явной разницы нет"},
+    "value_verdict_too few tickets": {"en": "too few tickets", "ru": "мало обращений"},
+    "value_pricing_status_underpriced": {"en": "underpriced", "ru": "недооценён"},
+    "value_pricing_status_overpriced": {"en": "overpriced", "ru": "переоценён"},
+    "value_pricing_status_in line": {"en": "in line", "ru": "в норме"},
+    "value_pricing_status_no price": {"en": "no price", "ru": "нет цены"},
+    "value_bool_True": {"en": "yes", "ru": "да"},
+    "value_bool_False": {"en": "no", "ru": "нет"},
 }
 
 
@@ -529,3 +598,30 @@ def moment(value: datetime | None, language: str = "en") -> str:
 def month_label(value: date, language: str = "en") -> str:
     """date(2026, 3, 1) -> 'Mar 2026' / 'мар. 2026 г.'."""
     return format_date(value, format="LLL yyyy", locale=locale_of(language))
+
+
+def duration(minutes: float | None, language: str = "en") -> str:
+    """Business minutes for people: 465.2167 -> '7 h 45 min' / '7 ч 45 мин', -65 -> '−1 h 5 min'."""
+    if _missing(minutes):
+        return "—"
+    whole = round(abs(float(minutes)))  # type: ignore[arg-type]
+    hours_part, minutes_part = divmod(whole, 60)
+    parts = [t("duration_h", language, value=number(hours_part, language))] if hours_part else []
+    if minutes_part or not hours_part:
+        parts.append(t("duration_min", language, value=minutes_part))
+    return ("−" if float(minutes) < 0 and whole else "") + " ".join(parts)  # type: ignore[arg-type]
+
+
+MANAGER_COLUMNS = ("cs_manager", "manager", "group_a", "group_b")
+
+
+def value_label(column: str, value: object, language: str = "en") -> str | object:
+    """A value from the data in the reader's language: known statuses, channels, task types,
+    tiers, bands and verdicts are translated, a missing manager has one label everywhere, any
+    other value is shown as written."""
+    if column in MANAGER_COLUMNS and (value is None or value == "" or _missing(value)):  # type: ignore[arg-type]
+        return t("no_manager", language)
+    if isinstance(value, bool):
+        return t(f"value_bool_{value}", language)
+    key = f"value_{column}_{value}"
+    return t(key, language) if key in TEXT else value

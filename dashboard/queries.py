@@ -30,25 +30,27 @@ from metrics.sla import queues
 from metrics.sla.source_agreement import source_agreement as agreement_share
 
 DEFAULT_DB = Path("data/warehouse.duckdb")
+# The columns a CS manager acts on come first: time left, state, client, subject, assignee.
 TICKET_COLUMNS = (
-    "ticket_id",
-    "account_id",
-    "cs_manager",
-    "tier",
-    "channel",
-    "task_type",
-    "status",
-    "assignee",
+    "resolution_left_min",
+    "sla_state",
+    "account_name",
     "subject",
+    "assignee",
+    "ticket_id",
+    "status",
+    "resolution_due_at",
     "created_at",
     "resolved_at",
+    "cs_manager",
+    "channel",
+    "task_type",
+    "tier",
+    "account_id",
     "response_due_at",
-    "resolution_due_at",
     "response_business_min",
     "resolution_business_min",
     "resolution_target_min",
-    "resolution_left_min",
-    "sla_state",
 )
 # What the SLA page can break compliance down by: the label key and the column.
 DIMENSIONS = {
@@ -233,10 +235,12 @@ def kpis_by_level(version: float | None, filters: Filters, level: str) -> pd.Dat
     column = LEVELS[level]
     group = f"coalesce({column}, ?)" if column else "?"
     where, params = filters.where()
+    # no manager travels as NO_MANAGER, which every page labels the same way; no team or person "—"
+    missing = NO_MANAGER if level == "level_manager" else "—"
     frame = _frame(
         f"SELECT {group} AS group_name, {_TICKET_STATS} FROM sla_tickets WHERE {where} "
         "GROUP BY ALL ORDER BY tickets DESC",
-        ["—" if column else "all", *params],
+        [missing if column else "all", *params],
     )
     return _with_compliance(frame)
 
@@ -270,12 +274,33 @@ def largest_groups(version: float | None, filters: Filters, dimension: str, limi
     return list(frame["group_name"])
 
 
-def _tickets(filters: Filters, extra: str, extra_params: list[Any], order: str, limit: int) -> pd.DataFrame:
+def _tickets(
+    filters: Filters,
+    extra: str,
+    extra_params: list[Any],
+    order: str,
+    limit: int,
+    columns: tuple[tuple[str, str], ...] = (),
+) -> pd.DataFrame:
+    """Tickets of sla_tickets with their client's name; `columns` adds (name, expression) pairs
+    that a queue defines (metrics.sla.queues), placed after the time left."""
     where, params = filters.where(extra)
-    return _frame(
-        f"SELECT {', '.join(TICKET_COLUMNS)} FROM sla_tickets WHERE {where} ORDER BY {order} LIMIT ?",
+    own = [c for c in TICKET_COLUMNS if c != "account_name"]
+    added = "".join(f", {expression} AS {name}" for name, expression in columns)
+    frame = _frame(
+        f"""
+        WITH picked AS (
+            SELECT {", ".join(own)}{added} FROM sla_tickets WHERE {where} ORDER BY {order} LIMIT ?
+        )
+        SELECT picked.*, names.account_name
+        FROM picked LEFT JOIN (SELECT account_id, account_name FROM account_summary) AS names
+            USING (account_id)
+        ORDER BY {order}
+        """,
         [*params, *extra_params, limit],
     )
+    order_shown = [TICKET_COLUMNS[0], *(name for name, _ in columns), *TICKET_COLUMNS[1:]]
+    return frame[order_shown]
 
 
 @st.cache_data(show_spinner=False)
@@ -321,7 +346,7 @@ def _queue(
     filters: Filters, queue: queues.Queue, limit: int, extra: str = "", extra_params: list[Any] | None = None
 ) -> pd.DataFrame:
     condition = f"({queue.condition})" + (f" AND {extra}" if extra else "")
-    return _tickets(filters, condition, extra_params or [], queue.order, limit)
+    return _tickets(filters, condition, extra_params or [], queue.order, limit, queue.columns)
 
 
 # --- clients and managers ---------------------------------------------------------------------

@@ -33,6 +33,9 @@ TICKET_KPIS: dict[str, str] = {
     "response_breached": "count(*) filter (where not response_met)",
     "met": "count(*) filter (where sla_state = 'met')",
     "breached": "count(*) filter (where sla_state = 'breached')",
+    # answered tickets whose first response is their resolution (no answer, no reply event)
+    "inferred_responses": "count(*) filter (where is_response_inferred)",
+    "inferred_responses_of": "count(*) filter (where is_responded)",
 }
 
 # Over sla_compliance_monthly rows: the counts add up across months and groups.

@@ -1,4 +1,4 @@
-"""Typed settings of the analyses: `[pricing]`, `[deltas]`, `[adoption]`, `[health]`.
+"""Typed settings of the analyses: `[pricing]`, `[deltas]`, `[adoption]`, `[health]`, `[dashboard]`.
 
 Each is a frozen dataclass read from its TOML table by `from_table`, which checks every key and
 raises ValueError naming the key (pipelines/config.py adds the file and the table). The
@@ -152,3 +152,14 @@ class HealthSettings(_Settings):
             seats_full=_number(table["seats_full"], "seats_full", high=1.0, above=True),
             churn_min_labels=_whole(table["churn_min_labels"], "churn_min_labels", low=2),
         )
+
+
+@dataclass(frozen=True)
+class DashboardSettings(_Settings):
+    """How the pages read what the marts hold (presentation, not a metric)."""
+
+    min_month_tickets: int  # a month with fewer tickets is marked on the charts (its rates are shaky)
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> DashboardSettings:
+        return cls(min_month_tickets=_whole(table["min_month_tickets"], "min_month_tickets", low=0))

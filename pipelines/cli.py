@@ -221,6 +221,8 @@ def run_dashboard(args: argparse.Namespace) -> int:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",  # no "Deploy" or developer menu: the readers are CS people
+        "minimal",
     ]
     print(f"CS Pulse on http://localhost:{args.port} (snapshot {snapshot_path(args.db)})", flush=True)
     # Become the Streamlit server, so stopping this process stops the server.

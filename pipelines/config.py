@@ -19,18 +19,27 @@ from typing import Any
 import tomli_w
 
 from metrics.calendar import CalendarSpec
-from metrics.settings import AdoptionSettings, DeltasSettings, HealthSettings, PricingSettings
+from metrics.settings import (
+    AdoptionSettings,
+    DashboardSettings,
+    DeltasSettings,
+    HealthSettings,
+    PricingSettings,
+)
 from metrics.sla import SlaPolicy
 
 DEFAULTS_PATH = Path(__file__).with_name("defaults.toml")
 LOCAL_CONFIG = Path("cspulse.toml")
 STANDARD_TIER = "standard"  # the SLA tier a tier without a table of its own falls back to
 
-_ANALYSES: dict[str, type[PricingSettings | DeltasSettings | AdoptionSettings | HealthSettings]] = {
+_ANALYSES: dict[
+    str, type[PricingSettings | DeltasSettings | AdoptionSettings | HealthSettings | DashboardSettings]
+] = {
     "pricing": PricingSettings,
     "deltas": DeltasSettings,
     "adoption": AdoptionSettings,
     "health": HealthSettings,
+    "dashboard": DashboardSettings,
 }
 _TABLE_KEYS: dict[str, set[str]] = {
     "sla": {
@@ -68,6 +77,7 @@ class Config:
     deltas: DeltasSettings
     adoption: AdoptionSettings
     health: HealthSettings
+    dashboard: DashboardSettings
     source: str = "built-in defaults"
 
     @property
@@ -84,6 +94,7 @@ class Config:
             "deltas": self.deltas.to_table(),
             "adoption": self.adoption.to_table(),
             "health": self.health.to_table(),
+            "dashboard": self.dashboard.to_table(),
         }
         return f"# configuration in force, from {self.source}\n" + tomli_w.dumps(document)
 

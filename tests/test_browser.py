@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -207,4 +208,109 @@ def test_ingest_and_build_while_the_app_serves_show_new_numbers(
     assert page.locator('[data-testid="stException"]').count() == 0
     after = int(re.sub(r"\D", "", _metric(page, "Tickets")))
     assert after == before + 7
+    page.close()
+
+
+def _csv(page: object, index: int = 0) -> tuple[bytes, str]:
+    """Click the index-th "Download CSV" button; the file's bytes and name."""
+    with page.expect_download() as download:  # type: ignore[attr-defined]
+        page.locator('[data-testid="stDownloadButton"]').nth(index).click()  # type: ignore[attr-defined]
+    return Path(download.value.path()).read_bytes(), download.value.suggested_filename
+
+
+def _picked(page: object, label: str) -> str:
+    """The value a selectbox shows."""
+    box = page.locator(f'[data-testid="stSelectbox"] input[aria-label="{label}"]')  # type: ignore[attr-defined]
+    return str(box.input_value())
+
+
+def test_clicking_a_chart_point_lists_that_month_and_groups_tickets(
+    served: dict[str, object], browser: object
+) -> None:
+    import csv
+    import io
+
+    from dashboard import i18n
+
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    _open(page, f"{served['url']}/sla?lang=en")
+    chart = page.locator(".js-plotly-plot").first
+    # What the 4th point of the first line stands for, read from the drawn figure itself.
+    group, month, _n = chart.evaluate("el => el.data[0].customdata[3]")  # (group, month, n)
+    point = chart.locator(".scatterlayer .trace").first.locator("path.point").nth(3)
+    box = point.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    _settle(page)
+    label = i18n.month_label(date.fromisoformat(month), "en")
+    assert _picked(page, "Month") == label and _picked(page, "Group") == group
+    assert f"month={month[:7]}" in page.url
+    data, _ = _csv(page)  # the first table on the page: the tickets behind the point
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    assert rows, "the point's tickets are listed"
+    assert {row[i18n.t("col_cs_manager")] for row in rows} == {group}
+    # created in that month (shown in the default calendar's timezone, as the mart's month is)
+    assert {row[i18n.t("col_created_at")][:7] for row in rows} == {month[:7]}
+    page.close()
+
+
+DOCS_SCREENS = Path(__file__).resolve().parent.parent / "docs" / "screens"
+
+
+def _full_page(page: object, path: Path, width: int) -> None:
+    """Streamlit scrolls inside its own container: grow the viewport to the content, then shoot."""
+    height = page.evaluate(  # type: ignore[attr-defined]
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')]"
+        ".map(e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": width, "height": min(int(height) + 50, 8000)})  # type: ignore[attr-defined]
+    _settle(page)
+    page.screenshot(path=str(path))  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": width, "height": 1000})  # type: ignore[attr-defined]
+
+
+def test_every_page_at_1024_and_1440_px_in_both_languages(served: dict[str, object], browser: object) -> None:
+    """Screenshots land in screenshots/ (and, English at 1440 px, in docs/screens/): look at them."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    DOCS_SCREENS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    for width in (1024, 1440):
+        page.set_viewport_size({"width": width, "height": 1000})
+        for lang in ("en", "ru"):
+            for name in PAGES:
+                _open(page, f"{served['url']}/{'' if name == 'overview' else name}?lang={lang}")
+                assert page.locator('[data-testid="stException"]').count() == 0, (name, lang, width)
+                # no developer toolbar ("Deploy") for readers
+                assert page.get_by_text("Deploy", exact=True).count() == 0
+                _full_page(page, SCREENSHOTS / f"{name}_{lang}_{width}.png", width)
+                if width == 1440 and lang == "en":
+                    _full_page(page, DOCS_SCREENS / f"{name}.png", width)
+    page.close()
+
+
+def test_the_russian_csv_reads_back_with_semicolons_and_decimal_commas(
+    served: dict[str, object], browser: object
+) -> None:
+    import csv
+    import io
+
+    from dashboard import i18n
+
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    _open(page, f"{served['url']}/?lang=ru")
+    data, _ = _csv(page)  # KPIs by month
+    assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, so Russian Excel reads it as UTF-8"
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows and i18n.t("col_resolution_pct", "ru") in rows[0]
+    rates = [
+        row[i18n.t("col_resolution_pct", "ru")] for row in rows if row[i18n.t("col_resolution_pct", "ru")]
+    ]
+    assert all("." not in rate for rate in rates) and any("," in rate for rate in rates)
+    assert float(rates[0].replace(",", ".")) <= 100
+    # the English one stays plain CSV
+    _open(page, f"{served['url']}/?lang=en")
+    english, _ = _csv(page)
+    assert not english.startswith(b"\xef\xbb\xbf")
+    header = next(csv.reader(io.StringIO(english.decode("utf-8"))))
+    assert i18n.t("col_resolution_pct", "en") in header
     page.close()

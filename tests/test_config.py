@@ -88,6 +88,12 @@ def test_holiday_codes_are_checked_and_read_in_any_case() -> None:
             '[sla.standard]\ncalendar = "night"\n',
             "[sla.standard] names calendar 'night', which is not defined",
         ),
+        (
+            "[dashboard]\nmin_month_tickets = -1\n",
+            "[dashboard] min_month_tickets must be a whole number >= 0",
+        ),
+        ('[dashboard]\nmin_month_tickets = "30"\n', "[dashboard] min_month_tickets must be a whole number"),
+        ("[dashboard]\nmin_month_tickets = 2.5\n", "[dashboard] min_month_tickets must be a whole number"),
     ],
 )
 def test_mistakes_name_the_file_table_and_key(tmp_path: Path, text: str, said: str) -> None:
@@ -112,3 +118,12 @@ def test_build_warns_of_calendars_the_configuration_lacks(
     assert run_cli("ingest", str(accounts), "--db", str(db)) == 0
     assert run_cli("build", "--db", str(db), "--as-of", "2024-03-04T12:00:00+00:00") == 0
     assert "accounts name calendars the configuration lacks ('lunar')" in capsys.readouterr().err
+
+
+def test_the_dashboard_table_has_a_default_and_takes_a_file() -> None:
+    assert config_from_text("").dashboard.min_month_tickets == 30  # DESIGN-style default: seed-free, 30
+    assert config_from_text("[dashboard]\nmin_month_tickets = 5\n").dashboard.min_month_tickets == 5
+    assert (
+        "[dashboard]\nmin_month_tickets = 5"
+        in config_from_text("[dashboard]\nmin_month_tickets = 5\n").to_toml()
+    )

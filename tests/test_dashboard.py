@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,106 @@ def test_every_page_copes_with_a_warehouse_without_tickets(
     for page in PAGES:
         app.switch_page(f"views/{page}.py").run()
         assert not app.exception, (page, [e.value for e in app.exception])
+
+
+def _figures(app: AppTest) -> list[dict]:
+    """The plotly figures a run drew, with binary-packed arrays decoded to lists."""
+    import base64
+    import json
+
+    import numpy as np
+
+    def decode(value: object) -> object:
+        if isinstance(value, dict) and set(value) >= {"dtype", "bdata"}:
+            return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+        if isinstance(value, dict):
+            return {k: decode(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [decode(v) for v in value]
+        return value
+
+    return [decode(json.loads(chart.proto.spec)) for chart in app.get("plotly_chart")]
+
+
+def test_monthly_charts_show_n_and_mark_small_and_partial_months(sample_db: Path) -> None:
+    """Chat tickets of the samples: April 2025 has 11 (< the default minimum of 30, hollow point,
+    pink bar), every other month 150+; as-of (2026-10-30) falls in October 2026: shaded."""
+    app = _app(channels="chat")
+    app.run()
+    assert not app.exception
+    compliance = _figures(app)[0]
+    lines = [trace for trace in compliance["data"] if trace["type"] == "scatter"]
+    bars = next(trace for trace in compliance["data"] if trace["type"] == "bar")
+    expected = _mart(sample_db, "SELECT list(n ORDER BY month) FROM (SELECT month, sum(tickets) AS n "
+                     "FROM sla_compliance_monthly WHERE channel = 'chat' GROUP BY month)")  # fmt: skip
+    assert bars["y"] == expected  # n per month, as thin bars on the second axis
+    assert bars["yaxis"] == "y2" and bars["width"] == 6 * 86_400_000
+    small = [n < 30 for n in expected]  # type: ignore[union-attr]
+    assert sum(small) == 1  # April 2025 only
+    for line in lines:
+        assert [symbol == "circle-open" for symbol in line["marker"]["symbol"]] == small
+        assert line["customdata"] == expected  # n on hover
+        assert line["connectgaps"] is False
+    (shade,) = compliance["layout"]["shapes"]
+    assert shade["x0"] < "2026-10-01" < shade["x1"] and shade["x1"] < "2026-11-01"
+    assert shade["x0"] > "2026-09-01"
+
+
+def test_an_empty_month_breaks_the_line() -> None:
+    """January 5 tickets, no February, March 40: February comes back as a missing value."""
+    import pandas as pd
+
+    from dashboard import components
+
+    frame = pd.DataFrame(
+        {"month": [date(2026, 1, 1), date(2026, 3, 1)], "tickets": [5, 40], "rate": [0.5, 0.9]}
+    )
+    filled = components._every_month(frame)
+    assert list(filled["month"]) == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+    assert filled["rate"].isna().tolist() == [False, True, False]
+    # hollow below the minimum (5 < 30); a missing month has no point to mark
+    assert components._symbols(filled["tickets"], 30) == ["circle-open", "circle", "circle"]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "language", "shown"),
+    [
+        (465.2167, "en", "7 h 45 min"),  # 465 = 7 × 60 + 45; the seconds rounded away
+        (465.2167, "ru", "7 ч 45 мин"),
+        (120, "en", "2 h"),
+        (0.4, "en", "0 min"),
+        (-65, "ru", "−1 ч 5 мин"),  # past the target: a true minus
+        (177_452, "ru", "2\u00a0957 ч 32 мин"),  # 2,957 × 60 = 177,420; + 32
+        (None, "en", "—"),
+    ],
+)
+def test_business_time_reads_as_hours_and_minutes(minutes: float | None, language: str, shown: str) -> None:
+    assert i18n.duration(minutes, language) == shown
+
+
+def test_values_from_the_exports_in_the_readers_language() -> None:
+    assert i18n.value_label("status", "waiting_on_customer", "ru") == "ждём клиента"
+    assert i18n.value_label("channel", "email", "ru") == "эл. почта"
+    assert i18n.value_label("channel", "pigeon", "ru") == "pigeon"  # unknown: as written
+    # one label for a missing manager, whatever column carries it
+    for column, missing in (("cs_manager", None), ("cs_manager", ""), ("group_a", "")):
+        assert i18n.value_label(column, missing, "ru") == i18n.t("no_manager", "ru")
+
+
+def test_queues_show_business_time_client_names_and_russian_values(sample_db: Path) -> None:
+    app = _app(lang="ru")
+    app.run()
+    app.switch_page("views/sla.py").run()
+    assert not app.exception
+    at_risk = app.dataframe[1].value  # the first tab: tickets that can still make their target
+    t = lambda key: i18n.t(key, "ru")  # noqa: E731
+    expected = [t("col_resolution_left_min"), t("col_sla_state"), t("col_account_name"), t("col_subject"),
+                t("col_assignee")]  # fmt: skip
+    assert list(at_risk.columns[:5]) == expected
+    assert at_risk[t("col_resolution_left_min")].str.fullmatch(r"(\d[\d\u00a0]* ч)?( ?\d+ мин)?").all()
+    names = _mart(sample_db, "SELECT list(DISTINCT account_name) FROM account_summary")
+    assert set(at_risk[t("col_account_name")]) <= set(names)  # type: ignore[arg-type]
+    states = {t("state_at_risk"), t("state_open")}
+    assert set(at_risk[t("col_sla_state")]) <= states
+    statuses = set(at_risk[t("col_status")])
+    assert statuses and not statuses & {"in_progress", "new", "pending", "waiting_on_customer", "on_hold"}

@@ -80,7 +80,7 @@ def test_kpis_per_level_and_per_manager(version: float | None) -> None:
     by_manager = queries.kpis_by_level(version, ALL, "level_manager").set_index("group_name")
     assert by_manager.loc["Anna", "tickets"] == 4  # T1, T2, T6, T7
     assert by_manager.loc["Anna", "median_resolution_min"] == pytest.approx(15)  # T1 10, T2 20
-    assert by_manager.loc["—", "tickets"] == 1  # T5: Gamma has no manager
+    assert by_manager.loc[queries.NO_MANAGER, "tickets"] == 1  # T5: Gamma has no manager
     anna = queries.manager_ticket_stats(version, ALL, "Anna")
     assert anna["csat"] == pytest.approx(4.0)  # T1 5, T2 3
     assert anna["backlog"] == 2
@@ -100,6 +100,17 @@ def test_the_at_risk_queue_holds_open_tickets_within_target_least_time_left_firs
 def test_open_and_breached_tickets_are_their_own_list_oldest_first(version: float | None) -> None:
     assert list(queries.open_breached_queue(version, ALL)["ticket_id"]) == ["T9", "T8"]
     assert list(queries.open_breached_queue(version, ALL, "Anna")["ticket_id"]) == []
+    queue = queries.open_breached_queue(version, ALL)
+    # as of 03-10 12:00 on a 24/7 calendar: T9 (bug, 180) open since 03-01 00:00 = 13,680 min,
+    # 13,500 past the target, 9 full days old; T8 (simple, 480) since 03-09 23:40 = 740 min, 260
+    # past it, 0 full days (12 h 20 min)
+    assert list(queue["overdue_min"]) == pytest.approx([13_500, 260])
+    assert list(queue["age_days"]) == [9, 0]
+    # the acted-on columns first, the client by name
+    assert list(queue.columns[:7]) == [
+        "resolution_left_min", "overdue_min", "age_days", "sla_state", "account_name", "subject", "assignee"
+    ]  # fmt: skip
+    assert list(queue["account_name"]) == ["Beta", "Beta"]
     # breached: resolved late or open past the target, newest first
     assert list(queries.breached_tickets(version, ALL)["ticket_id"]) == ["T8", "T5", "T9"]
 
@@ -124,3 +135,37 @@ def test_filters_narrow_every_kpi(version: float | None) -> None:
     stats = queries.ticket_stats(version, bugs)
     assert (stats["tickets"], stats["backlog"], stats["open_breached"]) == (1, 1, 1)
     assert queries.compliance_totals(version, bugs)["resolution_pct"] == pytest.approx(0.0)
+
+
+def test_a_response_inferred_from_the_resolution_is_flagged(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """R1 resolved at 12:00 with no recorded response and no reply event: its resolution is its
+    response (120 min on the 24/7 calendar), flagged; R2 was answered at 10:30; R3 is open and
+    unanswered. One of the two answered tickets is inferred."""
+    import duckdb
+
+    from pipelines.warehouse import snapshot_path
+    from tests.conftest import write
+
+    folder = tmp_path_factory.mktemp("inferred")
+    tickets = write(
+        folder / "tickets.csv",
+        "ticket_id,account_id,created_at,channel,task_type,status,first_response_at,resolved_at\n"
+        "R1,A1,2024-03-01T10:00:00Z,email,simple,resolved,,2024-03-01T12:00:00Z\n"
+        "R2,A1,2024-03-01T10:00:00Z,email,simple,resolved,2024-03-01T10:30:00Z,2024-03-01T11:00:00Z\n"
+        "R3,A1,2024-03-01T10:00:00Z,email,simple,open,,\n",
+    )
+    store = make_warehouse(folder, ALWAYS_OPEN)
+    store.ingest(tickets)
+    store.build("2024-03-02T10:00:00+00:00")
+    store.close()
+    with duckdb.connect(str(snapshot_path(store.path)), read_only=True) as con:
+        rows = con.execute(
+            "SELECT ticket_id, is_response_inferred, response_business_min FROM sla_tickets ORDER BY 1"
+        ).fetchall()
+    assert rows == [("R1", True, 120.0), ("R2", False, 30.0), ("R3", False, 24 * 60.0)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CSPULSE_DB", str(store.path))
+        st.cache_data.clear()
+        stats = queries.ticket_stats(queries.snapshot_version(), ALL)
+    st.cache_data.clear()
+    assert (stats["inferred_responses"], stats["inferred_responses_of"]) == (1, 2)

@@ -23,6 +23,7 @@ account_id = st.selectbox(
     index=list(accounts["account_id"]).index(chosen) if chosen in names else 0,
     format_func=lambda a: f"{names[a]} ({a})" if names[a] else a,
     key="client_account",
+    placeholder=t("choose"),
 )
 st.query_params["account"] = account_id
 account = accounts.set_index("account_id").loc[account_id]
@@ -73,7 +74,7 @@ third.metric(t("at_risk"), i18n.number(account["at_risk_tickets"], lang))
 fourth.metric(t("open_breached"), i18n.number(account["open_breached_tickets"], lang))
 
 st.subheader(t("sla_trend"))
-components.compliance_lines(trend, key="client_trend")
+components.compliance_lines(trend, key="client_trend", marks=components.month_marks(version))
 components.state_bar(totals)
 st.caption(t("compliance_rule"))
 

@@ -23,6 +23,7 @@ task_type = components.choice(
     task_types,
     "all",
     "deltas_task_type",
+    param="task_type",
     format_func=lambda value: t("task_type_all") if value == "all" else str(value),
 )
 claimed = queries.settings_in_force(version, "deltas").get("claimed_speedup_pct", [60, 70])

@@ -26,6 +26,7 @@ manager = st.selectbox(
     managers,
     index=managers.index(chosen) if chosen in managers else 0,
     key="manager_pick",
+    placeholder=t("choose"),
 )
 st.query_params["manager"] = manager
 

@@ -49,6 +49,7 @@ components.kpi(
     + t("compliance_rule"),
 )
 components.kpi(row[3], t("csat"), i18n.number(stats["csat"], lang, 2))
+components.inferred_responses_note(stats)
 row = st.columns(4)
 components.kpi(
     row[0],
@@ -75,9 +76,10 @@ components.kpi(last_row[4], t("reassignment_rate"), i18n.percent(stats["reassign
 st.caption(t("compliance_rule"))
 
 st.subheader(t("by_month"))
+marks = components.month_marks(version)
 left, right = st.columns(2)
 with left:
-    components.compliance_lines(monthly, key="overview_compliance")
+    components.compliance_lines(monthly, key="overview_compliance", marks=marks)
 with right:
     hours = speed.assign(
         median_response_h=speed["median_response_min"] / 60,
@@ -93,6 +95,7 @@ with right:
         },
         t("business_hours_axis"),
         key="overview_speed",
+        marks=marks,
     )
 
 monthly_table = speed.assign(
@@ -124,7 +127,9 @@ monthly_table = speed.assign(
 components.table(monthly_table, "kpis_by_month")
 
 st.subheader(t("kpi_levels"))
-level = components.choice(st, t("level"), list(queries.LEVELS), "level_manager", "overview_level")
+level = components.choice(
+    st, t("level"), list(queries.LEVELS), "level_manager", "overview_level", param="level"
+)
 by_level = queries.kpis_by_level(version, filters, level)
 shown = by_level.assign(
     response_pct=(by_level["response_pct"] * 100).round(1),
@@ -151,4 +156,6 @@ shown = shown.rename(
         "open_breached": "open_breached_tickets",
     }
 )
+if level == "level_manager":  # the same label for a missing manager as everywhere else
+    shown["group"] = shown["group"].map(lambda g: i18n.value_label("cs_manager", g, lang))
 components.table(shown, f"kpis_{level}")

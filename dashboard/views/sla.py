@@ -14,7 +14,9 @@ st.title(t("page_sla"))
 st.caption(t("sla_caption") + " " + t("compliance_rule"))
 
 left, right = st.columns([2, 1])
-dimension = components.choice(left, t("dimension"), list(queries.DIMENSIONS), "dim_manager", "sla_dimension")
+dimension = components.choice(
+    left, t("dimension"), list(queries.DIMENSIONS), "dim_manager", "sla_dimension", param="dim"
+)
 clock = components.choice(
     right,
     t("clock_choice"),
@@ -22,6 +24,7 @@ clock = components.choice(
     "resolution_pct",
     "sla_clock",
     format_func=lambda c: t("resolution") if c == "resolution_pct" else t("response"),
+    param="clock",
 )
 
 with st.spinner(t("loading")):
@@ -30,6 +33,7 @@ if by_group.empty:
     st.info(t("no_data"))
     st.stop()
 
+components.inferred_responses_note(queries.ticket_stats(version, filters))
 largest = queries.largest_groups(version, filters, dimension)
 drawn = by_group[by_group["group_name"].isin(largest)]
 # Where the export carries the source tool's own verdict (ServiceNow's made_sla): how often ours agrees.
@@ -43,35 +47,58 @@ if agreement is not None:
     )
 
 st.subheader(t("compliance_by", dimension=t(dimension)))
-selection = components.grouped_lines(drawn, clock, t("compliance_pct"), key=f"sla_chart_{dimension}_{clock}")
+selection = components.grouped_lines(
+    drawn,
+    clock,
+    t("compliance_pct"),
+    key=f"sla_chart_{dimension}_{clock}",
+    marks=components.month_marks(version),
+    column=queries.DIMENSIONS[dimension],
+)
 if len(set(by_group["group_name"])) > len(largest):
     st.caption(t("top_groups"))
 
-# From the chart to the tickets behind it: a clicked point, or the pickers below.
+# From the chart to the tickets behind it: a clicked point sets the pickers below (a widget with a
+# key ignores `index=` once it has a value, so a new click writes the pickers' state itself).
 points = (selection or {}).get("selection", {}).get("points", []) if selection else []
 months = sorted(by_group["month"].unique())
 groups = list(largest)
-picked_group, picked_month = None, None
-if points and points[0].get("customdata"):
-    picked_group, month_text = points[0]["customdata"]
-    picked_month = date.fromisoformat(month_text)
+clicked = (points[0].get("customdata") or [None])[:2] if points else [None]
+if clicked[0] is not None and st.session_state.get("sla_clicked") != (dimension, *clicked):
+    st.session_state["sla_clicked"] = (dimension, *clicked)
+    picked_group, picked_month = clicked[0], date.fromisoformat(clicked[1])
+    if picked_month in months:
+        st.session_state["sla_pick_month"] = picked_month
+    if picked_group in groups:
+        st.session_state["sla_pick_group"] = picked_group
+for key, options in (("sla_pick_month", months), ("sla_pick_group", groups)):
+    if key in st.session_state and st.session_state[key] not in options:  # another dimension, period
+        st.session_state.pop(key)
+components.seed_from_param("sla_pick_month", "month", months, components.month_param)
+components.seed_from_param("sla_pick_group", "group", groups)
 st.subheader(t("tickets_behind"))
 st.caption(t("select_hint"))
 left, right = st.columns(2)
 month = left.selectbox(
     t("month"),
     months,
-    index=months.index(picked_month) if picked_month in months else len(months) - 1,
+    index=len(months) - 1,
     format_func=lambda m: components.i18n.month_label(m, components.language()),
     key="sla_pick_month",
+    placeholder=t("choose"),
 )
 group = right.selectbox(
     t("group"),
     groups,
-    index=groups.index(picked_group) if picked_group in groups else 0,
-    format_func=lambda g: t("no_manager") if g == queries.NO_MANAGER else str(g),
+    index=0,
+    format_func=lambda g: str(
+        components.i18n.value_label(queries.DIMENSIONS[dimension], g, components.language())
+    ),
     key="sla_pick_group",
+    placeholder=t("choose"),
 )
+components.keep_in_url("month", month)
+components.keep_in_url("group", group)
 components.table(queries.tickets_behind(version, filters, dimension, month, group), "tickets_behind")
 
 tab_risk, tab_overdue, tab_breached = st.tabs(

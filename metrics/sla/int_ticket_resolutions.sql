@@ -30,6 +30,9 @@ tickets_answered as (
         -- an answer recorded on the ticket, else the first agent reply (DESIGN's edge rule,
         -- even one after the resolution), else the resolution of a ticket never answered
         coalesce(recorded_first_response_at, first_reply_at, resolved_at) as first_response_at,
+        -- no answer recorded and no reply event: the resolution stands in for the response
+        recorded_first_response_at is null and first_reply_at is null and resolved_at is not null
+            as is_response_inferred,
     from tickets_resolved
 )
 

@@ -15,12 +15,23 @@ from dataclasses import dataclass
 class Queue:
     condition: str
     order: str
+    # (name, expression) pairs shown beside the ticket's own columns
+    columns: tuple[tuple[str, str], ...] = ()
 
 
 # open, with a resolution target, not yet breached ('open' or 'at_risk')
 AT_RISK = Queue("sla_state IN ('at_risk', 'open')", "resolution_left_min ASC, created_at ASC")
 # open and already past the resolution target: the oldest first
-OPEN_BREACHED = Queue("sla_state = 'open_breached'", "created_at ASC")
+OPEN_BREACHED = Queue(
+    "sla_state = 'open_breached'",
+    "created_at ASC",
+    (
+        # business time past the resolution target, and the ticket's age in whole days (24 h)
+        # as of the build (the last build's as-of, which the dashboard snapshot carries)
+        ("overdue_min", "-resolution_left_min"),
+        ("age_days", "floor((epoch((SELECT max(as_of) FROM build_runs)) - epoch(created_at)) / 86400)"),
+    ),
+)
 # resolved late or open past the target, the newest first
 BREACHED = Queue("sla_state IN ('breached', 'open_breached')", "created_at DESC")
 # the judged tickets of one chart point: breaches first, the longest first

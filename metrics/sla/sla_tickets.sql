@@ -29,6 +29,7 @@ tickets_timed as (
         -- the month of creation in the default calendar's timezone, as the monthly mart counts it
         cast(date_trunc('month', timezone(getvariable('default_timezone'), created_at)) as date) as month,
         first_response_at,
+        is_response_inferred,
         resolved_at,
         reopens,
         reassignments,
