@@ -249,7 +249,8 @@ class _Spark:
             self.spark = active
         else:
             builder = SparkSession.builder.appName("cspulse usage-rollup").master(master or "local[2]")
-            for key, value in {**SPARK_DEFAULTS, **conf}.items():
+            local = {"spark.sql.shuffle.partitions": "8"} if (master or "local").startswith("local") else {}
+            for key, value in {**SPARK_DEFAULTS, **local, **conf}.items():
                 builder = builder.config(key, value)
             self.spark = builder.getOrCreate()
         self.kept: list[Any] = []
