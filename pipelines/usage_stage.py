@@ -23,7 +23,8 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time as clock_time
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
@@ -49,7 +50,9 @@ select
     cast("at" as timestamptz) as used_at,
 from usage_events_source
 """
-SPAN_SQL = "select count(*) as events, min(used_at) as first_at, max(used_at) as last_at from stg_usage_events"
+SPAN_SQL = """
+select count(*) as events, min(used_at) as first_at, max(used_at) as last_at from stg_usage_events
+"""
 WINDOW_COLUMNS = (
     "as_of_date",
     "window_days",

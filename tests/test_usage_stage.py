@@ -251,7 +251,8 @@ def test_wrong_columns_are_named(engine: str, tmp_path: Path, request: pytest.Fi
         request.getfixturevalue("spark")
     path = tmp_path / "tickets.parquet"
     pq.write_table(pa.table({"account_id": ["A1"], "user": ["u1"], "module": ["crm"]}), path)
-    with pytest.raises(StageError, match=re.escape(f"{path}: not usage events: missing column(s) user_id, at")):
+    said = f"{path}: not usage events: missing column(s) user_id, at"
+    with pytest.raises(StageError, match=re.escape(said)):
         rollup(str(path), str(tmp_path / "out"), CONFIG, [date(2025, 6, 16)], engine, say=lambda _: None)  # type: ignore[arg-type]
 
 

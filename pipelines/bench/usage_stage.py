@@ -74,7 +74,8 @@ def main() -> int:
     events = work / "usage_events.parquet"
     accounts = [f"ACC{i:05d}" for i in range(args.accounts)]
     started = time.perf_counter()
-    rows = write_usage_events(events, accounts, MODULES, args.events, datetime(2024, 1, 1, tzinfo=UTC), args.days)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = write_usage_events(events, accounts, MODULES, args.events, start, args.days)
     generated = time.perf_counter() - started
     print(f"generated {rows:,} events in {generated:.0f} s", file=sys.stderr)
     as_of = ["2024-03-01", "2024-04-01", "2024-05-01"]
@@ -105,7 +106,11 @@ def main() -> int:
     )
     report = {
         "what": "cspulse usage-rollup, the same events and as-of dates, one fresh process per engine",
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
         "note": "a 2-core machine shared with other jobs (load average above 2 during the runs)",
         "events": rows,
         "accounts": args.accounts,
