@@ -118,7 +118,7 @@ def window_rows(config: Config, as_of_dates: list[date]) -> pa.Table:
             # any instant of the local date gives that date's windows; noon is clear of DST jumps
             start_session(con, config, datetime.combine(day, clock_time(12), zone).astimezone(UTC))
             columns = ", ".join(WINDOW_COLUMNS)
-            tables.append(con.execute(f"select {columns} from ({sql})").fetch_arrow_table())
+            tables.append(con.execute(f"select {columns} from ({sql})").to_arrow_table())
     finally:
         con.close()
     return pa.concat_tables(tables)

@@ -7,7 +7,8 @@ Written once, in the common subset of DuckDB's and Spark's SQL, so that the buil
 - int_usage_account_daily.sql  distinct users per account and local date (the health trend)
 - int_usage_module_windows.sql distinct users per account × module in W and the W before, last use
 - int_usage_account_windows.sql distinct users per account in W
-- usage_daily_rollup.sql       the `usage_daily` rows (date, account, module, users, events)
+- usage_daily_rollup.sql       the `usage_daily` rows (date, account, module, users, events); the
+                               stage's only, `-- materialized: stage` (the build reads ingest's)
 
 Neither engine's timezone functions are used: the local date of an instant comes from
 `usage_day_bounds` (local_day_bounds below), each local day as UTC instants [utc_from, utc_to)

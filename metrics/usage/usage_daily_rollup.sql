@@ -1,5 +1,6 @@
 -- one row per local date × account × module with usage events: usage_daily as the usage stage writes it
--- (distinct users, distinct events). Not a build model: ingest rolls its own events up with this file.
+-- (distinct users, distinct events). Not a build model: the build reads usage_daily as ingest wrote it
+-- (ingest's own rollup of the events it loads; tests/test_usage_stage.py checks the two agree).
 -- materialized: stage
 with
 
