@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# The extras installed: `dev` by default; CI adds `spark` (CSPULSE_EXTRAS=dev,spark) for the Spark tests.
+CSPULSE_EXTRAS ?= dev
+comma := ,
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(CSPULSE_EXTRAS))
 
 .PHONY: setup run test check bench clean
 
@@ -12,7 +15,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[$(CSPULSE_EXTRAS)]'
 	@touch $(STAMP)
 
 run: setup

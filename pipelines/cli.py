@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -92,6 +92,22 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, metavar="FILE.toml", help="write the suggested [pricing] table"
     )
     _common(calibrate)
+
+    rollup = commands.add_parser(
+        "usage-rollup",
+        help="usage events -> usage_daily and the window figures per as-of, on DuckDB or Spark",
+    )
+    rollup.add_argument("--events", required=True, metavar="PATH", help="Parquet: a file, folder or glob")
+    rollup.add_argument("--out", required=True, metavar="PATH", help="a folder (Spark: any path it writes)")
+    rollup.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
+    rollup.add_argument("--master", metavar="URL", help="Spark master (default local[2]; yarn, spark://…)")
+    rollup.add_argument(
+        "--conf", action="append", default=[], metavar="KEY=VALUE", help="a Spark setting (repeatable)"
+    )
+    rollup.add_argument(
+        "--as-of", nargs="+", metavar="DATE", help="as-of dates for the window figures (default: today)"
+    )
+    rollup.add_argument("--config", type=Path, help="default ./cspulse.toml, else built-in")
 
     bench = commands.add_parser("bench", help="time the pipeline stages; JSON on stdout")
     bench.add_argument("--tickets", type=int, default=1_000_000)
@@ -331,6 +347,28 @@ def run_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_usage_rollup(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from pipelines.usage_stage import StageError, rollup
+
+    config = load_config(args.config)
+    try:
+        dates = [date.fromisoformat(text) for text in args.as_of or []]
+    except ValueError as error:
+        print(f"cspulse: --as-of wants dates (YYYY-MM-DD): {error}", file=sys.stderr)
+        return 2
+    dates = dates or [datetime.now(ZoneInfo(config.default_timezone)).date()]
+    conf = dict(item.split("=", 1) for item in args.conf if "=" in item)
+    try:
+        result = rollup(args.events, args.out, config, dates, args.engine, args.master, spark_conf=conf)
+    except StageError as error:
+        print(f"cspulse: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result.summary(), indent=2))
+    return 0
+
+
 def _stderr(message: str) -> None:
     print(f"  … {message}", file=sys.stderr, flush=True)
 
@@ -342,6 +380,7 @@ COMMANDS = {
     "dashboard": run_dashboard,
     "generate": run_generate,
     "bench": run_bench,
+    "usage-rollup": run_usage_rollup,
     "call-list": run_call_list,
     "assign": run_assign,
     "calibrate-pricing": run_calibrate_pricing,

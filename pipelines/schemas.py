@@ -121,6 +121,36 @@ class UsageDaily(pa.DataFrameModel):
     events: Series[Integer] | None = pa.Field(ge=0, nullable=True)
 
 
+class UsageAccountDaily(pa.DataFrameModel):
+    """Distinct users per account and local date, as the usage stage (`cspulse usage-rollup`) writes them."""
+
+    date: Series[pa.Date] = pa.Field(metadata=KEY)
+    account_id: Series[Text] = pa.Field(str_length={"min_value": 1}, metadata=KEY)
+    active_users: Series[Integer] = pa.Field(ge=0)
+
+
+class UsageModuleWindows(pa.DataFrameModel):
+    """The usage stage's window figures per as-of date, account and module: distinct users in the
+    window W and the W dates before it, and the last event before as-of's date."""
+
+    as_of_date: Series[pa.Date] = pa.Field(metadata=KEY)
+    window_days: Series[Integer] = pa.Field(ge=1, metadata=KEY)
+    account_id: Series[Text] = pa.Field(str_length={"min_value": 1}, metadata=KEY)
+    module: Series[Text] = pa.Field(str_length={"min_value": 1}, metadata=KEY)
+    active_users: Series[Integer] = pa.Field(ge=0)
+    previous_active_users: Series[Integer] = pa.Field(ge=0)
+    last_event_at: Series[Timestamp] = pa.Field(nullable=True)
+
+
+class UsageAccountWindows(pa.DataFrameModel):
+    """The usage stage's distinct users per as-of date and account in the window W."""
+
+    as_of_date: Series[pa.Date] = pa.Field(metadata=KEY)
+    window_days: Series[Integer] = pa.Field(ge=1, metadata=KEY)
+    account_id: Series[Text] = pa.Field(str_length={"min_value": 1}, metadata=KEY)
+    active_users: Series[Integer] = pa.Field(ge=0)
+
+
 class TicketLog(pa.DataFrameModel):
     """An event log export (one row per activity) from which tickets and events are derived.
 
@@ -185,6 +215,9 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "ticket_events": TicketEvents,
     "usage_events": UsageEvents,
     "usage_daily": UsageDaily,
+    "usage_account_daily": UsageAccountDaily,
+    "usage_module_windows": UsageModuleWindows,
+    "usage_account_windows": UsageAccountWindows,
     "ticket_log": TicketLog,
 }
 
@@ -267,6 +300,10 @@ STAGING_EXTRAS: dict[str, dict[str, str]] = {
     "usage_events": {},
     "usage_daily": {},
     "account_modules": {},
+    # the usage stage's figures (`cspulse usage-rollup`), read by the build where events are absent
+    "usage_account_daily": {},
+    "usage_module_windows": {},
+    "usage_account_windows": {},
 }
 
 STAGING_TABLES = tuple(STAGING_EXTRAS)

@@ -4,20 +4,14 @@
 -- materialized: temp
 with
 
-stg_usage_events as (select * from stg_usage_events),
+int_usage_account_figures as (select * from int_usage_account_figures),
+int_usage_account_day_figures as (select * from int_usage_account_day_figures),
 stg_usage_daily as (select * from stg_usage_daily),
 int_usage_windows as (select * from int_usage_windows),
 int_module_usage as (select * from int_module_usage),
 
 account_users_from_events as (
-    select
-        stg_usage_events.account_id,
-        count(distinct stg_usage_events.user_id) as users,
-    from stg_usage_events
-    cross join int_usage_windows
-    where stg_usage_events.used_at >= int_usage_windows.window_start_at
-      and stg_usage_events.used_at < int_usage_windows.window_end_at
-    group by all
+    select account_id, active_users as users, from int_usage_account_figures
 ),
 
 account_users_in_window as (
@@ -29,22 +23,14 @@ account_users_in_window as (
     group by all
 ),
 
-event_days as (
-    -- each event's local date, only for the 90 days the health trend reads
-    select
-        stg_usage_events.account_id,
-        cast(timezone(getvariable('default_timezone'), stg_usage_events.used_at) as date) as usage_date,
-        stg_usage_events.user_id,
-    from stg_usage_events
-    cross join int_usage_windows
-    where stg_usage_events.used_at >= int_usage_windows.previous_60_start_at
-      and stg_usage_events.used_at < int_usage_windows.window_end_at
-),
-
 daily_users_from_events as (
-    select account_id, usage_date, count(distinct user_id) as users,
-    from event_days
-    group by all
+    -- distinct users per local date, only for the 90 days the health trend reads
+    select int_usage_account_day_figures.account_id, int_usage_account_day_figures.usage_date,
+        int_usage_account_day_figures.active_users as users,
+    from int_usage_account_day_figures
+    cross join int_usage_windows
+    where int_usage_account_day_figures.usage_date >= int_usage_windows.previous_60_start_date
+      and int_usage_account_day_figures.usage_date < int_usage_windows.as_of_date
 ),
 
 daily_users_from_rows as (

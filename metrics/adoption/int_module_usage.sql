@@ -4,28 +4,19 @@
 -- materialized: temp
 with
 
-stg_usage_events as (select * from stg_usage_events),
+int_usage_module_figures as (select * from int_usage_module_figures),
 stg_usage_daily as (select * from stg_usage_daily),
 int_usage_windows as (select * from int_usage_windows),
 
 events_by_module as (
+    -- distinct users in W and the W before, the last event (metrics/usage: the usage stage's SQL)
     select
-        stg_usage_events.account_id,
-        stg_usage_events.module,
-        count(distinct stg_usage_events.user_id) filter (
-            where stg_usage_events.used_at >= int_usage_windows.window_start_at
-              and stg_usage_events.used_at < int_usage_windows.window_end_at
-        ) as event_users,
-        count(distinct stg_usage_events.user_id) filter (
-            where stg_usage_events.used_at >= int_usage_windows.previous_window_start_at
-              and stg_usage_events.used_at < int_usage_windows.window_start_at
-        ) as previous_event_users,
-        -- usage is counted on the dates before as-of's date, as the daily rows are
-        max(stg_usage_events.used_at) filter (where stg_usage_events.used_at < int_usage_windows.window_end_at)
-            as last_event_at,
-    from stg_usage_events
-    cross join int_usage_windows
-    group by all
+        account_id,
+        module,
+        active_users as event_users,
+        previous_active_users as previous_event_users,
+        last_event_at,
+    from int_usage_module_figures
 ),
 
 daily_by_module as (

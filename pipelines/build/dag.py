@@ -1,7 +1,8 @@
 """The build's models as a DAG: found, not listed by hand.
 
 - SQL models: every `.sql` file under `pipelines/build/staging/` (staging: rename and cast) and
-  under `metrics/` (the definitions), except `*_macros.sql`. The file name is the model's
+  under `metrics/` (the definitions), except `*_macros.sql` and the usage stage's own queries
+  (`-- materialized: stage`). The file name is the model's
   name; a `-- materialized: view|temp|table` line says how it is kept; its inputs are the
   relations its SQL reads (parsed with sqlglot, CTE names aside).
 - Python models: functions in `metrics/` decorated with `metrics.models.python_model`, and
@@ -32,6 +33,9 @@ from pipelines.schemas import STAGING_TABLES
 STAGING_DIR = Path(__file__).with_name("staging")
 METRICS_DIR = Path(metrics.__file__).parent
 MACRO_FILES = tuple(sorted(METRICS_DIR.rglob("*_macros.sql")))
+# `-- materialized: stage`: a query of the usage stage that the build does not run (ingest and
+# `cspulse usage-rollup` do; see metrics/usage/__init__.py).
+_STAGE_LINE = re.compile(r"^--\s*materialized:\s*stage\s*$", re.MULTILINE)
 # Tables the runner makes from the configuration and the calendars before the models run.
 PREPARED = (
     "policy_tiers",
@@ -44,6 +48,7 @@ PREPARED = (
     "calendar_buckets",
     "calendar_work_buckets",
     "calendar_day_ends",
+    "usage_day_bounds",
 )
 SOURCES = frozenset((*STAGING_TABLES, "ingest_runs", *PREPARED))
 MATERIALIZATIONS: tuple[Materialized, ...] = ("view", "temp", "table")
@@ -147,7 +152,9 @@ def python_models() -> list[Model]:
 def all_models() -> dict[str, Model]:
     """Every model of the build by name, checked: unique names, known inputs, no cycle."""
     paths = sorted(STAGING_DIR.glob("*.sql")) + sorted(
-        path for path in METRICS_DIR.rglob("*.sql") if path not in MACRO_FILES
+        path
+        for path in METRICS_DIR.rglob("*.sql")
+        if path not in MACRO_FILES and not _STAGE_LINE.search(path.read_text(encoding="utf-8"))
     )
     models: dict[str, Model] = {}
     for model in [sql_model(path) for path in paths] + python_models():

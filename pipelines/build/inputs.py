@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from metrics.calendar import BusinessClock, CalendarSpec, works_after
+from metrics.usage import local_day_bounds
 from pipelines.config import STANDARD_TIER, Config
 
 
@@ -60,6 +61,7 @@ class Prepared:
     choices: list[CalendarChoice]
     specs: list[CalendarSpec]
     clock: BusinessClock
+    usage_days: pa.Table | None = None  # usage_day_bounds: the local days the usage events span
 
     @classmethod
     def for_build(cls, con: duckdb.DuckDBPyConnection, config: Config, as_of: datetime) -> Prepared:
@@ -68,6 +70,7 @@ class Prepared:
         choices = _calendar_choices(con, config)
         specs = sorted({choice.spec for choice in choices}, key=repr)
         prepared = cls(config, choices, specs, BusinessClock(specs, *_date_range(con, as_of)))
+        prepared.usage_days = usage_day_bounds(config.default_timezone, *_usage_span(con))
         prepared.create(con)
         return prepared
 
@@ -76,6 +79,8 @@ class Prepared:
         _create_analysis_settings(con, self.config)
         _create_calendar_choices(con, self.choices, self.specs)
         _create_grid_tables(con, self.clock)
+        if self.usage_days is not None:
+            _register(con, "usage_day_bounds", {n: self.usage_days[n] for n in self.usage_days.column_names})
 
     def extend_grid(self, con: duckdb.DuckDBPyConnection, days: int) -> None:
         """Grow the grid `days` further into the future (a deadline lies past it)."""
@@ -85,6 +90,32 @@ class Prepared:
     @property
     def unknown_calendars(self) -> list[str]:
         return sorted({c.account_calendar for c in self.choices if c.unknown_calendar and c.account_calendar})
+
+
+def usage_day_bounds(timezone: str, first: date | None, last: date | None) -> pa.Table:
+    """usage_day_bounds for the UTC dates first..last (a day either side: a local date can start
+    the UTC day before); no rows without events."""
+    if first is None or last is None:
+        frame = local_day_bounds(timezone, date(2000, 1, 2), date(2000, 1, 1))
+    else:
+        frame = local_day_bounds(timezone, first - timedelta(days=1), last + timedelta(days=1))
+    return pa.Table.from_pandas(frame, schema=USAGE_DAY_BOUNDS_SCHEMA, preserve_index=False)
+
+
+USAGE_DAY_BOUNDS_SCHEMA = pa.schema(
+    [
+        ("timezone", pa.string()),
+        ("local_date", pa.date32()),
+        ("utc_date", pa.date32()),
+        ("utc_from", pa.timestamp("us", tz="UTC")),
+        ("utc_to", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+def _usage_span(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
+    row = con.execute('SELECT CAST(min("at") AS DATE), CAST(max("at") AS DATE) FROM usage_events').fetchone()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def refresh_placeholder_accounts(con: duckdb.DuckDBPyConnection) -> int:

@@ -322,6 +322,9 @@ def _load(
         "ticket_events": _load_ticket_events,
         "usage_events": _load_usage_events,
         "usage_daily": _load_usage_daily,
+        "usage_account_daily": _load_usage_figures,
+        "usage_module_windows": _load_usage_figures,
+        "usage_account_windows": _load_usage_figures,
         "ticket_log": _load_ticket_log,
     }
     loaders[mapping.kind](con, mapping, config)
@@ -517,6 +520,12 @@ STATUS_VALUE = "CASE WHEN kind = 'status' THEN lower(value) ELSE value END"
 def _load_usage_daily(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
     _incoming(con, _valid_rows([_quoted(name) for name in mapping.present]))
     _upsert(con, "usage_daily", ["date", "account_id", "module"])
+
+
+def _load_usage_figures(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
+    """The usage stage's figures (`cspulse usage-rollup`), upserted by their keys."""
+    _incoming(con, _valid_rows([_quoted(name) for name in mapping.present]))
+    _upsert(con, mapping.kind, schemas.key_columns(mapping.kind))
 
 
 def _load_usage_events(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:

@@ -53,6 +53,9 @@ CANONICAL_KINDS = (
     "ticket_events",
     "usage_events",
     "usage_daily",
+    "usage_account_daily",
+    "usage_module_windows",
+    "usage_account_windows",
 )
 # What a user may pass to --kind, and the canonical kinds each name stands for.
 KIND_NAMES: dict[str, tuple[str, ...]] = {
@@ -63,6 +66,9 @@ KIND_NAMES: dict[str, tuple[str, ...]] = {
     "usage": ("usage_events", "usage_daily"),
     "usage_events": ("usage_events",),
     "usage_daily": ("usage_daily",),
+    "usage_account_daily": ("usage_account_daily",),
+    "usage_module_windows": ("usage_module_windows",),
+    "usage_account_windows": ("usage_account_windows",),
     "ticket_log": ("ticket_log",),
 }
 # File-name hints, checked in this order (the more specific names first).

@@ -1,0 +1,22 @@
+-- one row per account × local date with usage events: distinct users that day, from the warehouse's events
+-- for an account that has any before as-of's date, else from the usage stage's output (usage_account_daily).
+-- materialized: temp
+with
+
+int_usage_account_daily as (select * from int_usage_account_daily),
+int_usage_module_windows as (select * from int_usage_module_windows),
+usage_account_daily as (select * from usage_account_daily),
+
+accounts_with_events as (
+    select distinct account_id from int_usage_module_windows
+),
+
+account_day_figures as (
+    select date as usage_date, account_id, active_users, from int_usage_account_daily
+    union all
+    select date as usage_date, account_id, active_users,
+    from usage_account_daily
+    where account_id not in (select account_id from accounts_with_events)
+)
+
+select * from account_day_figures

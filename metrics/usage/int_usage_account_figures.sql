@@ -1,0 +1,30 @@
+-- one row per account with usage events in the window W: its distinct users across modules, from the
+-- warehouse's events for an account that has any before as-of's date, else from the usage stage's output.
+-- materialized: temp
+with
+
+int_usage_account_windows as (select * from int_usage_account_windows),
+int_usage_module_windows as (select * from int_usage_module_windows),
+usage_account_windows as (select * from usage_account_windows),
+int_usage_windows as (select * from int_usage_windows),
+
+accounts_with_events as (
+    select distinct account_id from int_usage_module_windows
+),
+
+stage_figures as (
+    select usage_account_windows.account_id, usage_account_windows.active_users,
+    from usage_account_windows
+    join int_usage_windows
+        on usage_account_windows.as_of_date = int_usage_windows.as_of_date
+        and usage_account_windows.window_days = int_usage_windows.window_days
+    where usage_account_windows.account_id not in (select account_id from accounts_with_events)
+),
+
+account_figures as (
+    select account_id, active_users, from int_usage_account_windows
+    union all
+    select * from stage_figures
+)
+
+select * from account_figures
