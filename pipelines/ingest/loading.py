@@ -383,9 +383,12 @@ def _load_usage_daily(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: 
 def _load_usage_events(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
     _incoming(con, _valid_rows([_quoted(name) for name in mapping.present]))
     _upsert(con, "usage_events", ["account_id", "user_id", "module", "at"])
-    # Usage events become days in the default calendar's timezone; the days they touch are
-    # recomputed from every stored event of that day, account and module.
-    timezone = config.default_timezone
+    roll_up_usage_days(con, config.default_timezone)
+
+
+def roll_up_usage_days(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
+    """Usage events become days in the default calendar's timezone: the days the `incoming`
+    events touch are recomputed from every stored event of that day, account and module."""
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE affected_days AS
