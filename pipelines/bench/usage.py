@@ -43,7 +43,7 @@ from pipelines.build.runner import Run, start_session
 from pipelines.config import load_config
 from pipelines.generate import generator
 from pipelines.schemas import staging_ddl
-from pipelines.warehouse import connect
+from pipelines.warehouse import connect, quiet_progress
 
 Progress = Any
 MODULES = (*generator.MODULES, *(f"module_{k:02d}" for k in range(9, 21)))  # 20 modules
@@ -100,6 +100,11 @@ def bench_usage(
             "usage_rollup_s": rollup["seconds"],
             "usage_rollup_events_per_s": round(events / rollup["seconds"]) if events else None,
             "usage_rollup_rows": rollup["rows"],
+            "cpu_s": {
+                "usage_scan_floor": floor["cpu_s"],
+                "build": build["cpu_s"],
+                "usage_rollup": rollup["cpu_s"],
+            },
             "usage_rollup_peak_rss_mib": rollup["peak_rss_mib"],
             "peak_rss_mib": build["peak_rss_mib"],
             "floor_peak_rss_mib": floor["peak_rss_mib"],
@@ -200,7 +205,9 @@ def _daily_users(rng: np.random.Generator, crm: Any, days: np.ndarray) -> np.nda
     progress = np.linspace(0.0, 1.0, days.size)[None, :]
     trend = crm.trend[:, None]
     level = np.where(trend == generator.GROWING, 0.7 + 0.3 * progress, level)
-    level = np.where(trend == generator.DECLINING, np.clip(1.0 - (day - day[0, -1] + 60) / 120, 0.5, 1.0), level)
+    level = np.where(
+        trend == generator.DECLINING, np.clip(1.0 - (day - day[0, -1] + 60) / 120, 0.5, 1.0), level
+    )
     churn = crm.churn_day.astype(np.int64)[:, None]
     fading = np.clip((churn - day) / 75, 0.08, 1.0)
     level = np.where(trend == generator.CHURNED, np.where(day < churn, fading, 0.0), level)
@@ -232,8 +239,10 @@ def _usage_rows(
 def _write_events(
     db: Path, rng: np.random.Generator, crm: Any, share: np.ndarray, days: np.ndarray, total: int
 ) -> int:
-    """`total` user-level events: a random account, a module by its users' share, one of its
-    users, a random date of the year and a random moment of that local (Moscow) day."""
+    """`total` user-level events: user-days (a random account, a module by its users' share, one
+    of its users, a random date of the year), each with 1 + Poisson(rate - 1) events at random
+    moments of that local (Moscow) day, the module's rate from the generator's events per
+    user-day."""
     n = crm.active.size
     width = max(4, len(str(int(crm.active.max()))))
     first_user = np.concatenate([[0], np.cumsum(crm.active)])
@@ -241,23 +250,34 @@ def _write_events(
     user_names = pa.array(names)
     weights = share + 1e-3  # every module has some use
     cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+    rate = np.resize(generator.MODULE_EVENT_RATE, share.shape[1])
     midnights = generator._midnight(days).astype(np.int64)
     con = duckdb.connect(str(db))
+    quiet_progress(con)
     try:
         con.execute(staging_ddl("usage_events"))
         written = 0
         while written < total:
-            size = min(EVENT_CHUNK, total - written)
-            account = rng.integers(0, n, size)
-            module = (rng.random(size)[:, None] > cumulative[account]).sum(axis=1)
+            user_days = max(1, int(min(EVENT_CHUNK, total - written) / rate.mean()))
+            account = rng.integers(0, n, user_days)
+            module = (rng.random(user_days)[:, None] > cumulative[account]).sum(axis=1)
             module = np.minimum(module, share.shape[1] - 1)
-            user = first_user[account] + (rng.random(size) * crm.active[account]).astype(np.int64)
-            at = midnights[rng.integers(0, days.size, size)] + rng.integers(0, generator.DAY, size)
+            user = first_user[account] + (rng.random(user_days) * crm.active[account]).astype(np.int64)
+            day = rng.integers(0, days.size, user_days)
+            count = 1 + rng.poisson(rate[module] - 1)
+            keep = min(int(count.sum()), total - written)
+            account, module, user, day = (np.repeat(x, count)[:keep] for x in (account, module, user, day))
+            size = keep
+            at = midnights[day] + rng.integers(0, generator.DAY, size)
             chunk = pa.table(
                 {
-                    "account_id": pa.DictionaryArray.from_arrays(pa.array(account.astype(np.int32)), pa.array(crm.ids)),
+                    "account_id": pa.DictionaryArray.from_arrays(
+                        pa.array(account.astype(np.int32)), pa.array(crm.ids)
+                    ),
                     "user_id": pa.DictionaryArray.from_arrays(pa.array(user.astype(np.int32)), user_names),
-                    "module": pa.DictionaryArray.from_arrays(pa.array(module.astype(np.int8)), pa.array(MODULES)),
+                    "module": pa.DictionaryArray.from_arrays(
+                        pa.array(module.astype(np.int8)), pa.array(MODULES)
+                    ),
                     "at": pa.array(at * 1_000_000, pa.timestamp("us", tz="UTC")),
                 }
             )
@@ -330,7 +350,7 @@ def build_usage_marts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 def rollup(con: duckdb.DuckDBPyConnection) -> tuple[float, int]:
     """The ingest's events → daily rollup over every stored event, DuckDB capped at 2 GB."""
-    from pipelines.ingest.loading import roll_up_usage_days
+    from pipelines.ingest.usage_rollup import roll_up_usage_days
 
     con.execute(f"SET memory_limit = '{ROLLUP_MEMORY}'")
     con.execute("SET preserve_insertion_order = false")
@@ -344,22 +364,34 @@ def rollup(con: duckdb.DuckDBPyConnection) -> tuple[float, int]:
     return seconds, int(rows[0]) if rows else 0
 
 
+def _cpu_s() -> float:
+    """CPU seconds this process has used (all threads): on a shared machine, beside wall time."""
+    times = os.times()
+    return round(times.user + times.system, 2)
+
+
 def _stage(stage: str, db: Path) -> dict[str, Any]:
+    result = _stage_result(stage, db)
+    return {**result, "cpu_s": _cpu_s(), "peak_rss_mib": _peak_rss_mib()}
+
+
+def _stage_result(stage: str, db: Path) -> dict[str, Any]:
     if stage == "floor":
         con = connect(db)
         seconds = scan_floor(con)
         con.close()
-        return {"seconds": round(seconds, 3), "peak_rss_mib": _peak_rss_mib()}
+        return {"seconds": round(seconds, 3)}
     if stage == "build":
         con = connect(db)
         result = build_usage_marts(con)
         con.close()
-        return {**result, "peak_rss_mib": _peak_rss_mib()}
+        return {**result}
     if stage == "rollup":
         con = duckdb.connect(str(db))
+        quiet_progress(con)
         seconds, rows = rollup(con)
         con.close()
-        return {"seconds": round(seconds, 3), "rows": rows, "peak_rss_mib": _peak_rss_mib()}
+        return {"seconds": round(seconds, 3), "rows": rows}
     raise SystemExit(f"unknown stage {stage!r}")
 
 

@@ -24,6 +24,7 @@ from pipelines import schemas
 from pipelines.config import Config
 from pipelines.ingest.profile import Mapping, Profile, ProfileError, builtin_profiles, choose_mapping
 from pipelines.ingest.readers import RAW_TABLE, FileRefused, RawTable, read_export
+from pipelines.ingest.usage_rollup import roll_up_usage_days
 from pipelines.ingest.validation import PARSED_TABLE, parse_statement
 
 Progress = Callable[[str], None]
@@ -384,41 +385,6 @@ def _load_usage_events(con: duckdb.DuckDBPyConnection, mapping: Mapping, config:
     _incoming(con, _valid_rows([_quoted(name) for name in mapping.present]))
     _upsert(con, "usage_events", ["account_id", "user_id", "module", "at"])
     roll_up_usage_days(con, config.default_timezone)
-
-
-def roll_up_usage_days(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
-    """Usage events become days in the default calendar's timezone: the days the `incoming`
-    events touch are recomputed from every stored event of that day, account and module."""
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE affected_days AS
-        SELECT DISTINCT CAST(timezone(?, "at") AS DATE) AS date, account_id, module FROM incoming
-        """,
-        [timezone],
-    )
-    con.execute(
-        """
-        DELETE FROM usage_daily USING affected_days
-        WHERE usage_daily.date = affected_days.date
-          AND usage_daily.account_id = affected_days.account_id
-          AND usage_daily.module = affected_days.module
-        """
-    )
-    con.execute(
-        """
-        INSERT INTO usage_daily BY NAME
-        WITH event_days AS (
-            SELECT CAST(timezone(?, "at") AS DATE) AS date, account_id, module, user_id
-            FROM usage_events
-        )
-        SELECT date, account_id, module,
-               count(DISTINCT user_id) AS active_users, count(*) AS events
-        FROM event_days
-        SEMI JOIN affected_days USING (date, account_id, module)
-        GROUP BY ALL
-        """,
-        [timezone],
-    )
 
 
 def _load_ticket_log(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
