@@ -100,11 +100,16 @@ def bench_usage(
             "usage_rollup_s": rollup["seconds"],
             "usage_rollup_events_per_s": round(events / rollup["seconds"]) if events else None,
             "usage_rollup_rows": rollup["rows"],
+            # CPU seconds (all threads) of each timed part: the work done, whatever the load.
             "cpu_s": {
-                "usage_scan_floor": floor["cpu_s"],
-                "build": build["cpu_s"],
-                "usage_rollup": rollup["cpu_s"],
+                "usage_scan_floor": floor["stage_cpu_s"],
+                "adoption": build["cpu"]["adoption"],
+                "health": build["cpu"]["health"],
+                "usage_rollup": rollup["stage_cpu_s"],
             },
+            "adoption_vs_floor_cpu": round(build["cpu"]["adoption"] / floor["stage_cpu_s"], 2),
+            "health_vs_floor_cpu": round(build["cpu"]["health"] / floor["stage_cpu_s"], 2),
+            "usage_rollup_events_per_cpu_s": round(events / rollup["stage_cpu_s"]) if events else None,
             "usage_rollup_peak_rss_mib": rollup["peak_rss_mib"],
             "peak_rss_mib": build["peak_rss_mib"],
             "floor_peak_rss_mib": floor["peak_rss_mib"],
@@ -313,13 +318,13 @@ USAGE_SCAN_FLOOR_SQL = """
 """
 
 
-def scan_floor(con: duckdb.DuckDBPyConnection) -> float:
+def scan_floor(con: duckdb.DuckDBPyConnection) -> tuple[float, float]:
     """Read every column of usage_daily, group by account × module: what any adoption build
-    must at least pay to see the year's usage. Seconds."""
+    must at least pay to see the year's usage. Wall and CPU seconds."""
     con.execute("SET preserve_insertion_order = false")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_s()
     con.execute(USAGE_SCAN_FLOOR_SQL)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _cpu_s() - cpu
 
 
 def build_usage_marts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -333,22 +338,30 @@ def build_usage_marts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     run = Run(con, config, moment, prepared)
     timings: dict[str, float] = {"prepare_s": round(time.perf_counter() - started, 3)}
 
+    cpu: dict[str, float] = {}
+
     def timed(names: list[str]) -> float:
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), _cpu_s()
         for name in names:
             model_started = time.perf_counter()
             run.model(models[name])
             timings[name] = round(time.perf_counter() - model_started, 3)
+        cpu["health" if "adoption" in cpu else "adoption"] = round(_cpu_s() - cpu_began, 2)
         return time.perf_counter() - began
 
     adoption = dag.select(models, [ADOPTION_MART])
     adoption_s = timed(adoption)
     health = [name for name in dag.select(models, list(HEALTH_MARTS)) if name not in adoption]
     health_s = timed(health)
-    return {"adoption_s": round(adoption_s, 3), "health_s": round(health_s, 3), "timings": timings}
+    return {
+        "adoption_s": round(adoption_s, 3),
+        "health_s": round(health_s, 3),
+        "timings": timings,
+        "cpu": cpu,
+    }
 
 
-def rollup(con: duckdb.DuckDBPyConnection) -> tuple[float, int]:
+def rollup(con: duckdb.DuckDBPyConnection) -> tuple[float, float, int]:
     """The ingest's events → daily rollup over every stored event, DuckDB capped at 2 GB."""
     from pipelines.ingest.usage_rollup import roll_up_usage_days
 
@@ -357,11 +370,11 @@ def rollup(con: duckdb.DuckDBPyConnection) -> tuple[float, int]:
     config = load_config(None)
     # A first load of every event, as the ingest sees it: all of them incoming.
     con.execute("CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM usage_events")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_s()
     roll_up_usage_days(con, config.default_timezone)
-    seconds = time.perf_counter() - started
+    seconds, cpu_s = time.perf_counter() - started, _cpu_s() - cpu
     rows = con.execute("SELECT count(*) FROM usage_daily").fetchone()
-    return seconds, int(rows[0]) if rows else 0
+    return seconds, cpu_s, int(rows[0]) if rows else 0
 
 
 def _cpu_s() -> float:
@@ -378,9 +391,9 @@ def _stage(stage: str, db: Path) -> dict[str, Any]:
 def _stage_result(stage: str, db: Path) -> dict[str, Any]:
     if stage == "floor":
         con = connect(db)
-        seconds = scan_floor(con)
+        seconds, cpu_s = scan_floor(con)
         con.close()
-        return {"seconds": round(seconds, 3)}
+        return {"seconds": round(seconds, 3), "stage_cpu_s": round(cpu_s, 2)}
     if stage == "build":
         con = connect(db)
         result = build_usage_marts(con)
@@ -389,9 +402,9 @@ def _stage_result(stage: str, db: Path) -> dict[str, Any]:
     if stage == "rollup":
         con = duckdb.connect(str(db))
         quiet_progress(con)
-        seconds, rows = rollup(con)
+        seconds, cpu_s, rows = rollup(con)
         con.close()
-        return {"seconds": round(seconds, 3), "rows": rows}
+        return {"seconds": round(seconds, 3), "stage_cpu_s": round(cpu_s, 2), "rows": rows}
     raise SystemExit(f"unknown stage {stage!r}")
 
 
