@@ -115,36 +115,39 @@ def measure_deltas(con: duckdb.DuckDBPyConnection, say: Progress) -> dict[str, A
     con.execute("SET preserve_insertion_order = false")
     run = Run(con, config, moment, Prepared.for_build(con, config, moment))
     say("deltas floor")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_s()
     con.execute(DELTAS_FLOOR_SQL)
-    floor_s = time.perf_counter() - started
+    floor_s, floor_cpu = time.perf_counter() - started, _cpu_s() - cpu
     say("deltas models (the bootstrap included)")
     sizes: list[tuple[int, int]] = []
-    spent = [0.0]
+    spent = [0.0, 0.0]  # wall, CPU
     original = deltas_module.bootstrap_interval
 
     def timed_bootstrap(a: np.ndarray, b: np.ndarray) -> tuple[float | None, float | None]:
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), _cpu_s()
         try:
             return original(a, b)
         finally:
             spent[0] += time.perf_counter() - began
+            spent[1] += _cpu_s() - cpu_began
             if len(a) >= 2 and len(b) >= 2:
                 sizes.append((len(a), len(b)))
 
     deltas_module.bootstrap_interval = timed_bootstrap  # type: ignore[assignment]
     timings: dict[str, float] = {}
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_s()
         for name in ("int_resolved_tickets", "resolution_deltas"):
             began = time.perf_counter()
             run.model(models[name])
             timings[name] = round(time.perf_counter() - began, 3)
-        deltas_s = time.perf_counter() - started
+        deltas_s, deltas_cpu = time.perf_counter() - started, _cpu_s() - cpu
     finally:
         deltas_module.bootstrap_interval = original  # type: ignore[assignment]
     say("bootstrap draw floor")
+    cpu = _cpu_s()
     draw_s = bootstrap_draw_floor(sizes)
+    draw_cpu = (_cpu_s() - cpu) / DRAW_SHARE
     indices = deltas_module.RESAMPLES * sum(a + b for a, b in sizes)
     resolved = con.execute("SELECT count(*) FROM int_resolved_tickets").fetchone()
     rows = con.execute("SELECT count(*) FROM resolution_deltas").fetchone()
@@ -163,12 +166,24 @@ def measure_deltas(con: duckdb.DuckDBPyConnection, say: Progress) -> dict[str, A
         "deltas_bootstrap_vs_draw_floor": round(spent[0] / draw_s, 2) if draw_s else None,
         "draw_floor_share_drawn": DRAW_SHARE,
         "model_timings_s": timings,
+        # CPU seconds (all threads) of each timed part: the work done, whatever the load.
+        "cpu_s": {
+            "deltas_floor": round(floor_cpu, 2),
+            "deltas": round(deltas_cpu, 2),
+            "deltas_bootstrap": round(spent[1], 2),
+            "deltas_bootstrap_draw_floor": round(draw_cpu, 2),
+        },
         "targets": TARGETS,
         "cpu_count": os.cpu_count(),
         "load_average": os.getloadavg(),
         "duckdb": duckdb.__version__,
         "numpy": np.__version__,
     }
+
+
+def _cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def bootstrap_draw_floor(sizes: list[tuple[int, int]], share: float = DRAW_SHARE) -> float:
