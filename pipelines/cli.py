@@ -111,7 +111,14 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="time the pipeline stages; JSON on stdout")
     bench.add_argument("--tickets", type=int, default=1_000_000)
-    bench.add_argument("--only", choices=["profiles"], help="profiles: only the source-profile ingest bench")
+    bench.add_argument(
+        "--only",
+        choices=("usage", "deltas", "profiles"),
+        help="one part alone: usage and deltas (issues 9, 10), profiles (the source-profile ingest)",
+    )
+    bench.add_argument(
+        "--accounts", type=int, default=10_000, help="--only usage: 20 modules × 365 days each"
+    )
     return parser
 
 
@@ -338,6 +345,16 @@ def run_calibrate_pricing(args: argparse.Namespace) -> int:
 
 
 def run_bench(args: argparse.Namespace) -> int:
+    if args.only == "usage":
+        from pipelines.bench.usage import bench_usage
+
+        print(json.dumps(bench_usage(args.accounts, progress=_stderr), indent=2))
+        return 0
+    if args.only == "deltas":
+        from pipelines.bench.deltas import bench_deltas
+
+        print(json.dumps(bench_deltas(args.tickets, progress=_stderr), indent=2))
+        return 0
     from pipelines.bench import bench
     from pipelines.bench.profile_ingest import bench_profile_ingest
 

@@ -32,6 +32,7 @@ from pipelines.ingest.profile import (
     normalise_header,
 )
 from pipelines.ingest.readers import RAW_TABLE, FileRefused, RawTable, read_export
+from pipelines.ingest.usage_rollup import roll_up_usage_days
 from pipelines.ingest.validation import PARSED_TABLE, parse_statement
 from pipelines.ingest.warnings import record_warnings
 
@@ -531,39 +532,7 @@ def _load_usage_figures(con: duckdb.DuckDBPyConnection, mapping: Mapping, config
 def _load_usage_events(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
     _incoming(con, _valid_rows([_quoted(name) for name in mapping.present]))
     _upsert(con, "usage_events", ["account_id", "user_id", "module", "at"])
-    # Usage events become days in the default calendar's timezone; the days they touch are
-    # recomputed from every stored event of that day, account and module.
-    timezone = config.default_timezone
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE affected_days AS
-        SELECT DISTINCT CAST(timezone(?, "at") AS DATE) AS date, account_id, module FROM incoming
-        """,
-        [timezone],
-    )
-    con.execute(
-        """
-        DELETE FROM usage_daily USING affected_days
-        WHERE usage_daily.date = affected_days.date
-          AND usage_daily.account_id = affected_days.account_id
-          AND usage_daily.module = affected_days.module
-        """
-    )
-    con.execute(
-        """
-        INSERT INTO usage_daily BY NAME
-        WITH event_days AS (
-            SELECT CAST(timezone(?, "at") AS DATE) AS date, account_id, module, user_id
-            FROM usage_events
-        )
-        SELECT date, account_id, module,
-               count(DISTINCT user_id) AS active_users, count(*) AS events
-        FROM event_days
-        SEMI JOIN affected_days USING (date, account_id, module)
-        GROUP BY ALL
-        """,
-        [timezone],
-    )
+    roll_up_usage_days(con, config.default_timezone)
 
 
 def _load_ticket_log(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
