@@ -5,7 +5,7 @@ modules each account pays for, helpdesk tickets with part of their status histor
 usage (daily aggregates for everyone plus a small user-level event log). The data carries the
 effects the marts look for, so the dashboard has something to show:
 
-- tickets of dedicated-manager (`ism`) accounts resolve ~65 % faster in business time than the
+- tickets of dedicated-manager (`ism`) accounts resolve 65-70 % faster in business time than the
   tiered line's (`standard`); every reassignment adds ~40 % to the handling time; bugs are fast;
   a realistic share breach the SLA targets of DESIGN's default config; ~3 % are still open at the
   end, the recent ones at risk;
