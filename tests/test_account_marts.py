@@ -187,4 +187,4 @@ def test_resolution_deltas_agree_with_the_oracle_on_the_samples(
     mart = frames["mart_resolution_deltas"]
     _deltas_against_oracle(frames, mart, as_of)
     ism = mart.set_index(["comparison", "task_type", "group_a"]).loc[("tier", "all", "ism")]
-    assert ism["verdict"] == "faster" and ism["claim"] == "consistent"  # the generator's 65 %
+    assert ism["verdict"] == "faster" and ism["claim"] == "consistent"  # the generator's 65-70 %

@@ -5,12 +5,17 @@ modules each account pays for, helpdesk tickets with part of their status histor
 usage (daily aggregates for everyone plus a small user-level event log). The data carries the
 effects the marts look for, so the dashboard has something to show:
 
-- tickets of dedicated-manager (`ism`) accounts resolve ~65 % faster in business time than the
+- tickets of dedicated-manager (`ism`) accounts resolve 65-70 % faster in business time than the
   tiered line's (`standard`); every reassignment adds ~40 % to the handling time; bugs are fast;
   a realistic share breach the SLA targets of DESIGN's default config; ~3 % are still open at the
   end, the recent ones at risk;
-- some paid modules are never used, some by a small share of users; churned accounts fade out
-  over the 60-90 days before they leave; some healthy accounts grow, a few decline;
+- some paid modules are never used, some by a small share of users; some healthy accounts grow,
+  a few decline;
+- churn follows low use and bad service: ~22 % of the accounts leave during the period, drawn
+  with weights that rise as their seat utilisation falls and their tickets run slower (an
+  account's "friction"); in the months before they leave their tickets slow down further, their
+  usage fades over 60-90 days, and after it they write no tickets and use nothing. Half leave
+  at their renewal date, half cancel mid-term (their renewal date is the next anniversary);
 - the historical support price follows DESIGN's complexity formula plus ~8 % noise.
 
 Times are float64 epoch seconds (UTC) as in `metrics.calendar`. Business durations are placed
@@ -133,7 +138,8 @@ TASK_P = np.array([0.55, 0.17, 0.15, 0.13])
 TASK_P_PHONE = (np.array([0.35, 0.05, 0.55, 0.05]), np.array([0.15, 0.0, 0.85, 0.0]))
 HANDLING_MEDIAN_MIN = np.array([80.0, 80.0, 35.0, 0.0])  # compound: per subtask
 RESOLUTION_TARGET_MIN = np.array([480.0, 480.0, 180.0, np.nan])  # enhancement: its due_at
-ISM_SPEED = 0.65  # handling-time factor of a dedicated manager
+ISM_SPEED = 0.73  # handling-time factor of a dedicated manager (the tiered line also carries the slow
+# tickets of accounts about to leave, so the measured ISM effect is ~69 %)
 REASSIGNMENT_COST = 0.4  # each hand-off adds this share of the base handling time
 REASSIGN_P = (
     np.array([0.42, 0.33, 0.15, 0.07, 0.03]),  # standard
@@ -285,6 +291,16 @@ TIMEZONE_SHARE = (0.06, 0.04)
 
 STEADY, GROWING, DECLINING, CHURNED = range(4)
 
+# Churn: the share of accounts that leave, and how strongly low use and slow tickets draw it.
+CHURN_SHARE = 0.22
+FRICTION_SIGMA = 0.3  # an account's handling-time factor, lognormal: its tickets' service
+CHURN_LOW_USE = 3.0  # weight x e^(-3 (utilisation - 0.67)): x1.35 per 0.1 of seats left unused
+CHURN_FRICTION = 1.5  # weight x friction^1.5
+CHURN_ISM = 0.3  # a dedicated manager keeps accounts
+SLIDE_DAYS = 180  # before a churn, handling slows over this many days ...
+SLIDE_PACE = 0.3  # ... by up to this share on the churn day
+UNHAPPY_CSAT = 0.5  # CSAT points lost by a declining account, or on a churn day
+
 
 # --- entry point -------------------------------------------------------------------------------
 
@@ -388,6 +404,7 @@ class _Accounts:
     churn_day: np.ndarray  # datetime64[D], NaT when not churned
     churn_s: np.ndarray  # float, NaN when not churned
     trend: np.ndarray  # STEADY, GROWING, DECLINING, CHURNED
+    friction: np.ndarray  # handling-time factor of the account's tickets (bad service > 1)
     support_price: np.ndarray  # NaN when unknown
     lo_s: np.ndarray  # the window in which the account opens tickets
     hi_s: np.ndarray
@@ -437,9 +454,14 @@ def _make_accounts(rng: np.random.Generator, n: int, period: _Period) -> _Accoun
 
     churn_day = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     trend = np.where(rng.random(n) < 0.25, GROWING, STEADY)
-    n_churned = max(1, round(0.05 * n)) if n >= 5 else 0
-    eligible = (~ism) & (contract_start < last - 240)
-    churned = _top_k(rng, eligible.astype(np.float64) + 1e-9, min(n_churned, int(eligible.sum())))
+    friction = rng.lognormal(0.0, FRICTION_SIGMA, n)
+    # Who leaves: drawn without replacement with weights that rise as seat utilisation falls
+    # and the account's tickets run slower, so the churn backtest has a signal to find.
+    n_churned = max(1, round(CHURN_SHARE * n)) if n >= 5 else 0
+    eligible = contract_start < last - 240
+    risk = np.exp(-CHURN_LOW_USE * (utilisation - 0.67)) * friction**CHURN_FRICTION
+    weight = eligible * risk * np.where(ism, CHURN_ISM, 1.0) + 1e-9
+    churned = _top_k(rng, weight, min(n_churned, int(eligible.sum())))
     earliest = np.maximum(first + 120, contract_start + 150)
     room = np.maximum((last - 14 - earliest).astype(np.int64), 1)
     churn_pick = earliest + (rng.random(n) * room).astype(np.int64)
@@ -462,7 +484,12 @@ def _make_accounts(rng: np.random.Generator, n: int, period: _Period) -> _Accoun
             years = 1 + int(rng.integers(0, 3))
             day = renewal[index].astype(date)
             contract_start[index] = np.datetime64(_years_before(day, years), "D")
-    renewal[churned] = churn_day[churned]
+    # Half of the churned leave at their renewal date; the others cancel mid-term, and their
+    # renewal date stays the contract's next anniversary after the churn.
+    at_renewal = rng.random(n) < 0.5
+    renewal[churned & at_renewal] = churn_day[churned & at_renewal]
+    for index in np.flatnonzero(churned & ~at_renewal):  # one per churned account
+        renewal[index] = _next_anniversary(contract_start[index : index + 1], churn_day[index])[0]
 
     churn_s = np.full(n, np.nan)
     churn_s[churned] = _midnight(churn_day[churned])
@@ -491,6 +518,7 @@ def _make_accounts(rng: np.random.Generator, n: int, period: _Period) -> _Accoun
         churn_day=churn_day,
         churn_s=churn_s,
         trend=trend,
+        friction=friction,
         support_price=support_price,
         lo_s=lo_s,
         hi_s=hi_s,
@@ -898,7 +926,10 @@ def _ticket_chunk(
     elapsed = (created - context.period.start_s) / max(end - context.period.start_s, 1.0)
     pace = 1.15 - 0.3 * elapsed
     pace *= np.r_[MANAGER_SPEED, NO_MANAGER_SPEED][crm.manager[account]]  # -1: no manager
-    pace *= np.where(np.isin(crm.trend[account], (DECLINING, CHURNED)), 1.15, 1.0)
+    pace *= crm.friction[account] * np.where(crm.trend[account] == DECLINING, 1.15, 1.0)
+    # The months before a churn go badly: handling slows by up to SLIDE_PACE on the churn day.
+    slide = np.clip(1 - np.nan_to_num((crm.churn_s[account] - created) / (SLIDE_DAYS * DAY), nan=1.0), 0, 1)
+    pace *= 1 + SLIDE_PACE * slide
 
     # First response, in business seconds from creation.
     response_min = RESPONSE_TARGET[tier, channel] * RESPONSE_SHARE[tier, channel]
@@ -1024,8 +1055,9 @@ def _ticket_chunk(
         is_enhancement, promise_s / MINUTE, RESOLUTION_TARGET_MIN[task] * np.maximum(subtasks, 1)
     )
     slowness = np.clip(np.log2(work_s / MINUTE / target_min) + 0.5, 0, 3)
-    unhappy = np.isin(crm.trend[account], (DECLINING, CHURNED))
-    score = 4.75 - 1.4 * slowness - 0.25 * hops_done - 0.6 * reopens - 0.5 * unhappy
+    # Unhappy: a declining account, or one in the months before it leaves.
+    unhappy = np.where(crm.trend[account] == DECLINING, 1.0, slide)
+    score = 4.75 - 1.4 * slowness - 0.25 * hops_done - 0.6 * reopens - UNHAPPY_CSAT * unhappy
     score = np.clip(np.round(score + rng.normal(0, 0.6, m)), 1, 5)
     asked = np.isfinite(resolved_at) & (rng.random(m) < 0.4)
 
