@@ -33,3 +33,14 @@ def test_peer_day_walk_by_hand() -> None:
     assert _peer_deadline(datetime(2024, 3, 1, 17), 540 * 60, NINE_TO_SIX, holiday) == datetime(
         2024, 3, 5, 17
     )
+
+
+def test_peer_and_core_are_timed_alike() -> None:
+    # one warm-up run, then REPEATS timed runs: 1 + 3 calls, the median of the three timed
+    from pipelines.bench.stages import REPEATS, warm_median
+
+    calls: list[int] = []
+    value, seconds = warm_median(lambda: calls.append(len(calls)) or len(calls))
+    assert len(calls) == 1 + REPEATS == 4
+    assert value == 2  # the first timed run's value (the warm-up's was 1)
+    assert seconds >= 0
