@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import snapshot_path
+from pipelines.warehouse import open_read_only, snapshot_path
 
 
 def _literal(path: Path) -> str:
@@ -48,8 +48,12 @@ def check(db: Path, saved: Path) -> list[str]:
     """Problems found comparing the snapshot (and the warehouse's marts) with `saved`."""
     problems: list[str] = []
     expected = sorted(path.stem for path in saved.glob("*.parquet"))
-    for where, path in (("snapshot", snapshot_path(db)), ("warehouse", db)):
-        with duckdb.connect(str(path), read_only=True) as con:
+    sides = (
+        ("snapshot", lambda: duckdb.connect(str(snapshot_path(db)), read_only=True)),
+        ("warehouse", lambda: open_read_only(db)),  # with its marts, wherever they are kept
+    )
+    for where, opened in sides:
+        with opened() as con:
             present = set(_tables(con))
             for table in expected:
                 if table not in present:
