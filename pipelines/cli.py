@@ -23,6 +23,8 @@ from pipelines.warehouse import (
     LockTimeout,
     WarehouseUnavailable,
     connect,
+    marts_path,
+    open_read_only,
     snapshot_path,
     writer_lock,
 )
@@ -217,7 +219,9 @@ def run_demo(args: argparse.Namespace) -> int:
     config = load_config(None)
     files = sorted(path for path in SAMPLES_DIR.iterdir() if path.name[0] not in "._")
     with writer_lock(args.db):
-        for stale in (args.db, snapshot_path(args.db), args.db.with_name(args.db.name + ".wal")):
+        marts = marts_path(args.db)
+        for stale in (args.db, snapshot_path(args.db), args.db.with_name(args.db.name + ".wal"),
+                      marts, marts.with_name(marts.name + ".wal")):  # fmt: skip
             stale.unlink(missing_ok=True)
         with connect(args.db) as con:
             results = ingest_files(con, files, config, progress=_stderr)
@@ -325,7 +329,7 @@ def run_calibrate_pricing(args: argparse.Namespace) -> int:
     from metrics.pricing.calibration import TooFewPrices, calibrate, suggested_table
 
     config = load_config(args.config)
-    with duckdb.connect(str(args.db), read_only=True) as con:
+    with open_read_only(args.db) as con:
         accounts = con.execute("SELECT * FROM accounts WHERE NOT is_placeholder").df()
     try:
         result = calibrate(accounts, config.pricing)

@@ -3,6 +3,16 @@
 DuckDB locks a database file across processes, so the dashboard never opens the file that
 `ingest` and `build` write: `build` ends by publishing a snapshot (`<db>.snapshot.duckdb`),
 written to a temporary file and renamed over the old one in one step.
+
+The marts live in a file of their own beside the warehouse, `<db>.marts.duckdb`, attached to
+every warehouse connection as the catalog `marts` and on its search path, so `sla_tickets` and
+the other contract names read as before through `connect()` (and `open_read_only()`). Staging,
+the run tables and everything ingest writes stay in `<db>`. Publishing the snapshot is then a
+copy of that file, not a re-encoding of every mart: the run tables are copied into it, it is
+checkpointed and detached (no write-ahead log left), copied to a temporary file and renamed
+over the snapshot in one step. Readers keep the snapshot they opened; a build killed at any
+point leaves the last published snapshot as it was (the marts file is only ever copied, never
+renamed, so a half-built marts file never becomes the snapshot).
 """
 
 from __future__ import annotations
@@ -10,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -82,6 +93,51 @@ def snapshot_path(db: Path) -> Path:
     return db.with_name(db.name.removesuffix(".duckdb") + ".snapshot.duckdb")
 
 
+def marts_path(db: Path) -> Path:
+    return db.with_name(db.name.removesuffix(".duckdb") + ".marts.duckdb")
+
+
+MARTS_CATALOG = "marts"
+
+
+def _literal(path: Path) -> str:
+    """A path as an SQL string literal (ATTACH takes no bound parameters; the path is ours)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def attach_marts(con: duckdb.DuckDBPyConnection, db: Path, read_only: bool = False) -> None:
+    """Attach `<db>.marts.duckdb` as `marts` (once) and put it on this connection's search path."""
+    attached = con.execute(
+        "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [MARTS_CATALOG]
+    ).fetchone()
+    if not (attached and attached[0]):
+        path = marts_path(db)
+        if read_only and not path.exists():
+            return  # a warehouse never built has no marts yet
+        mode = " (READ_ONLY)" if read_only else ""
+        con.execute(f"ATTACH {_literal(path)} AS {MARTS_CATALOG}{mode}")
+    use_marts(con)
+
+
+def use_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Unqualified names: the warehouse's own tables first, then the marts (per connection)."""
+    attached = con.execute(
+        "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [MARTS_CATALOG]
+    ).fetchone()
+    if attached and attached[0]:
+        database = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        quoted = '"' + str(database).replace('"', '""') + '"'
+        con.execute("SET search_path = ?", [f"{quoted}.main,{MARTS_CATALOG}.main"])
+
+
+def open_read_only(db: Path) -> duckdb.DuckDBPyConnection:
+    """The warehouse opened read-only with its marts (for tools and checks, not the dashboard:
+    it reads the snapshot)."""
+    con = duckdb.connect(str(db), read_only=True)
+    attach_marts(con, db, read_only=True)
+    return con
+
+
 def lock_path(db: Path) -> Path:
     return db.with_name(db.name + ".lock")
 
@@ -102,6 +158,7 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     for ddl in RUN_TABLES_DDL:
         con.execute(ddl)
     _add_new_columns(con)
+    attach_marts(con, db)
     return con
 
 
@@ -179,18 +236,25 @@ def writer_lock(db: Path, wait_s: float | None = None) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def publish_snapshot(con: duckdb.DuckDBPyConnection, db: Path, tables: list[str]) -> Path:
-    """Copy `tables` into a fresh file and rename it over `<db>.snapshot.duckdb` atomically."""
+def publish_snapshot(con: duckdb.DuckDBPyConnection, db: Path, run_tables: list[str]) -> Path:
+    """Publish the marts file as `<db>.snapshot.duckdb`: the run tables copied into it, a
+    checkpoint, a file copy to a temporary name, an atomic rename over the old snapshot."""
     target = snapshot_path(db)
+    marts = marts_path(db)
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        stale.unlink(missing_ok=True)  # left by a build killed mid-copy (writers hold the lock)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.unlink(missing_ok=True)
-    # ATTACH takes no bound parameters; the path is ours, quoted as a string literal.
-    literal = "'" + str(temporary).replace("'", "''") + "'"
-    con.execute(f"ATTACH {literal} AS snapshot")
+    for table in run_tables:
+        con.execute(f"CREATE OR REPLACE TABLE {MARTS_CATALOG}.main.{table} AS SELECT * FROM main.{table}")
+    con.execute(f"CHECKPOINT {MARTS_CATALOG}")
+    con.execute("RESET search_path")  # a path naming a detached catalog fails every query
+    con.execute(f"DETACH {MARTS_CATALOG}")
     try:
-        for table in tables:
-            con.execute(f"CREATE TABLE snapshot.{table} AS SELECT * FROM main.{table}")
+        wal = marts.with_name(marts.name + ".wal")
+        if wal.exists() and wal.stat().st_size:
+            raise RuntimeError(f"{wal}: the marts file still has a write-ahead log; not published")
+        shutil.copyfile(marts, temporary)
     finally:
-        con.execute("DETACH snapshot")
+        attach_marts(con, db)
     os.replace(temporary, target)
     return target

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.warehouse import open_read_only
 from tests import oracle_accounts as oracle
 from tests.conftest import FIXTURES, make_warehouse, run_cli
 
@@ -49,7 +50,7 @@ def sample_marts(
 ) -> Iterator[tuple[dict[str, pd.DataFrame], datetime]]:
     db = tmp_path_factory.mktemp("samples") / "warehouse.duckdb"
     assert run_cli("demo", "--db", db) == 0
-    with duckdb.connect(str(db), read_only=True) as con:
+    with open_read_only(db) as con:
         as_of = con.execute("SELECT max(as_of) FROM build_runs").fetchone()[0]  # type: ignore[index]
         yield _frames(con), as_of.astimezone(UTC)
 

@@ -129,3 +129,14 @@ def test_rollup_days_by_hand_across_both_dst_changes() -> None:
         "SELECT active_users, events FROM usage_daily WHERE date = '2026-10-25'"
     ).fetchall() == [(2, 3)]
     assert con.execute("SELECT count(*) FROM usage_daily").fetchone() == (5,)
+
+
+def test_peer_and_core_are_timed_alike() -> None:
+    # one warm-up run, then REPEATS timed runs: 1 + 3 calls, the median of the three timed
+    from pipelines.bench.stages import REPEATS, warm_median
+
+    calls: list[int] = []
+    value, seconds = warm_median(lambda: calls.append(len(calls)) or len(calls))
+    assert len(calls) == 1 + REPEATS == 4
+    assert value == 2  # the first timed run's value (the warm-up's was 1)
+    assert seconds >= 0

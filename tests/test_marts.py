@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.build import dag, marts
+from pipelines.warehouse import open_read_only
 from tests.conftest import run_cli
 
 
@@ -17,7 +18,7 @@ from tests.conftest import run_cli
 def samples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     db = tmp_path_factory.mktemp("marts") / "warehouse.duckdb"
     assert run_cli("demo", "--db", db) == 0
-    with duckdb.connect(str(db), read_only=True) as con:
+    with open_read_only(db) as con:
         yield con
 
 

@@ -326,9 +326,9 @@ def test_a_naive_as_of_is_read_in_the_default_timezone(tmp_path: Path) -> None:
     )
     assert run_cli("ingest", tickets, "--db", db) == 0
     assert run_cli("build", "--db", db, "--as-of", "2024-03-04T10:00:00") == 0  # Moscow time
-    import duckdb
+    from pipelines.warehouse import open_read_only
 
-    with duckdb.connect(str(db), read_only=True) as con:
+    with open_read_only(db) as con:
         assert con.execute("SELECT resolution_business_min FROM sla_tickets").fetchone() == (60.0,)
 
 

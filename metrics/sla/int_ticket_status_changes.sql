@@ -20,23 +20,20 @@ events_with_roles as (
 ),
 
 events_in_order as (
+    -- one window pass: every function below shares the partition and the order (one sort)
     select
         *,
-        row_number() over ticket_history as sequence,
         coalesce(lag(is_resolved) over ticket_history, false) as was_resolved,
         lead(changed_at) over ticket_history as next_changed_at,
+        -- a later move into a status that is not resolved: this stretch came before a reopen
+        coalesce(
+            bool_or(not is_resolved) over (
+                ticket_history rows between 1 following and unbounded following
+            ),
+            false
+        ) as is_reopened_later,
     from events_with_roles
     window ticket_history as (partition by ticket_key order by occurred_at, position)
-),
-
-events_with_reopens as (
-    select
-        *,
-        -- a later move into a status that is not resolved: this stretch came before a reopen
-        sequence < coalesce(
-            max(sequence) filter (where not is_resolved) over (partition by ticket_key), 0
-        ) as is_reopened_later,
-    from events_in_order
 )
 
-select * exclude (sequence) from events_with_reopens
+select * from events_in_order

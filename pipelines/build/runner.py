@@ -26,7 +26,7 @@ from pipelines.build import dag
 from pipelines.build.dag import Model
 from pipelines.build.inputs import Prepared, deadlines_past_grid, refresh_placeholder_accounts
 from pipelines.config import STANDARD_TIER, Config
-from pipelines.warehouse import publish_snapshot, quiet_progress
+from pipelines.warehouse import MARTS_CATALOG, attach_marts, publish_snapshot, quiet_progress, use_marts
 
 Progress = Callable[[str], None]
 RUN_TABLES = ("ingest_runs", "rejected_rows", "build_runs", "ingest_warnings")
@@ -50,6 +50,7 @@ def start_session(con: duckdb.DuckDBPyConnection, config: Config, as_of: datetim
     """Settings and parameters every model run reads: as-of, the default timezone."""
     con.execute("SET TimeZone = 'UTC'")
     quiet_progress(con)
+    use_marts(con)  # a cursor (a computation as of another instant) reads the marts too
     # The models need no row order, and keeping it costs memory on millions of rows.
     con.execute("SET preserve_insertion_order = false")
     # The calendar lookups join millions of tickets to a small grid; this optimizer would make
@@ -78,16 +79,16 @@ class Run:
         if self.private and kept_as == "TABLE":
             kept_as = "TEMP TABLE"
         _drop_other_kinds(self.con, model.name, kept_as, keep_warehouse_relation=self.private)
+        # a mart is written into the marts file (warehouse.py), whose copy is the snapshot
+        where = f"{MARTS_CATALOG}.main.{model.name}" if kept_as == "TABLE" else model.name
         if model.kind == "sql":
             # CREATE OR REPLACE: a mart is swapped in one statement, never missing in between.
-            self.con.execute(f"CREATE OR REPLACE {kept_as} {model.name} AS\n{model.sql}")
+            self.con.execute(f"CREATE OR REPLACE {kept_as} {where} AS\n{model.sql}")
             return
         output = self._series(model) if model.series is not None else self._python(model)
         self.con.register(f"{model.name}__output", output)
         try:
-            self.con.execute(
-                f"CREATE OR REPLACE {kept_as} {model.name} AS SELECT * FROM {model.name}__output"
-            )
+            self.con.execute(f"CREATE OR REPLACE {kept_as} {where} AS SELECT * FROM {model.name}__output")
         finally:
             self.con.unregister(f"{model.name}__output")
 
@@ -155,19 +156,22 @@ def _drop_other_kinds(
     con: duckdb.DuckDBPyConnection, name: str, kind: str, keep_warehouse_relation: bool = False
 ) -> None:
     """Drop a relation of this name that is not of the kind about to be made (a model whose
-    materialisation changed, or a view left by an older version)."""
+    materialisation changed, a view left by an older version, or a mart an older version kept
+    in the warehouse file itself, which would shadow the marts file's)."""
     wanted = {"TEMP VIEW": ("temp", "VIEW"), "TEMP TABLE": ("temp", "LOCAL TEMPORARY")}.get(
-        kind, (None, "BASE TABLE")
+        kind, (MARTS_CATALOG, "BASE TABLE")
     )
+    database = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
     for catalog, kind_found in con.execute(
-        "SELECT table_catalog, table_type FROM information_schema.tables WHERE table_name = ?",
-        [name],
+        "SELECT table_catalog, table_type FROM information_schema.tables "
+        "WHERE table_name = ? AND table_schema = 'main' AND table_catalog IN ('temp', ?, ?)",
+        [name, database, MARTS_CATALOG],
     ).fetchall():
-        if (catalog == "temp", kind_found) == (wanted[0] == "temp", wanted[1]):
+        if (catalog, kind_found) == wanted:
             continue
         if catalog != "temp" and keep_warehouse_relation:
             continue  # a private run leaves the warehouse's relation alone (its own shadows it)
-        qualified = f"temp.main.{name}" if catalog == "temp" else f"main.{name}"
+        qualified = f'"{catalog}".main.{name}'
         con.execute(f"DROP {'VIEW' if kind_found == 'VIEW' else 'TABLE'} {qualified}")
 
 
@@ -186,6 +190,7 @@ def build(
     as_of = as_of.astimezone(UTC).replace(microsecond=0)
     models = dag.all_models()
     chosen = dag.select(models, select)
+    attach_marts(con, db)
     start_session(con, config, as_of)
     # No transaction around the models: DuckDB plans tables made inside one as if empty.
     # Each mart is replaced in one statement, and the dashboard snapshot is published only
@@ -212,7 +217,7 @@ def build(
     )
     say("publishing the dashboard snapshot")
     snapshot_started = time.perf_counter()
-    snapshot = publish_snapshot(con, db, [t for t in snapshot_tables() if _exists(con, t)])
+    snapshot = publish_snapshot(con, db, list(RUN_TABLES))
     timings["snapshot_s"] = round(time.perf_counter() - snapshot_started, 3)
     return {
         "as_of": as_of.isoformat(),
@@ -253,11 +258,3 @@ def _run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return int(row[0]) if row else 0
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_catalog <> 'temp' AND table_name = ?",
-        [table],
-    ).fetchone()
-    return bool(row and row[0])
