@@ -61,6 +61,11 @@ class AccountModules(pa.DataFrameModel):
     since: Series[pa.Date] | None = pa.Field(nullable=True)
 
 
+# Columns a source profile may fill (one-row-per-update exports, a tool's own SLA verdict) that
+# DESIGN's canonical exports do not list: ingest reads them, the generator does not write them.
+SOURCE_ONLY = {"source_only": True}
+
+
 class Tickets(pa.DataFrameModel):
     """Helpdesk tickets: one row per ticket, as of the export."""
 
@@ -86,10 +91,10 @@ class Tickets(pa.DataFrameModel):
     subject: Series[Text] | None = pa.Field(nullable=True)
     # One-row-per-update exports (a profile's [tickets.history]): when the row's update was
     # made and its revision number; the highest revision is the ticket, the others its history.
-    updated_at: Series[Timestamp] | None = pa.Field(nullable=True)
-    revision: Series[Integer] | None = pa.Field(ge=0, nullable=True)
+    updated_at: Series[Timestamp] | None = pa.Field(nullable=True, metadata=SOURCE_ONLY)
+    revision: Series[Integer] | None = pa.Field(ge=0, nullable=True, metadata=SOURCE_ONLY)
     # The source tool's own SLA verdict (ServiceNow's made_sla), kept beside ours.
-    source_made_sla: Series[Boolean] | None = pa.Field(nullable=True)
+    source_made_sla: Series[Boolean] | None = pa.Field(nullable=True, metadata=SOURCE_ONLY)
 
 
 class TicketEvents(pa.DataFrameModel):
@@ -286,6 +291,15 @@ def column_names(kind: str) -> list[str]:
 
 def key_columns(kind: str) -> list[str]:
     return [spec.name for spec in columns(kind) if spec.key]
+
+
+def export_column_names(kind: str) -> list[str]:
+    """DESIGN's canonical columns of a kind: every column but those only a source profile fills."""
+    return [
+        str(name)
+        for name, column in MODELS[kind].to_schema().columns.items()
+        if not (column.metadata or {}).get("source_only")
+    ]
 
 
 def required_columns(kind: str) -> list[str]:

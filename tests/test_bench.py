@@ -16,7 +16,7 @@ from pipelines.build import build
 from pipelines.config import load_config
 from pipelines.ingest.usage_rollup import roll_up_usage_days
 from pipelines.schemas import staging_ddl
-from pipelines.warehouse import connect
+from pipelines.warehouse import connect, marts_path
 from tests.conftest import FIXTURES, Warehouse
 
 GOOD = FIXTURES / "ingest"
@@ -70,10 +70,10 @@ def test_usage_bench_gives_its_keys_and_the_marts_of_a_normal_build(tmp_path: Pa
     assert result["usage_events"] == accounts * per_account
     # The bench's timed model runs leave the marts a normal build makes of the same warehouse.
     normal = tmp_path / "normal.duckdb"
-    shutil.copy(tmp_path / "usage.duckdb", normal)
+    shutil.copy(tmp_path / "usage.duckdb", normal)  # the staging tables; its marts are built anew
     con = connect(normal)
     build(con, normal, load_config(None), usage_as_of())
-    con.execute(f"ATTACH '{tmp_path / 'usage.duckdb'}' AS bench (READ_ONLY)")
+    con.execute(f"ATTACH '{marts_path(tmp_path / 'usage.duckdb')}' AS bench (READ_ONLY)")
     for mart in USAGE_MARTS:
         assert con.execute(f"SELECT count(*) FROM {mart}").fetchone()[0] > 0, mart  # type: ignore[index]
         assert _differences(con, f"bench.{mart}", mart) == 0, mart

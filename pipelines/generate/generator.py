@@ -79,7 +79,7 @@ FILES = {
     "usage_events": "usage_events.csv.gz",
 }
 # Exactly the canonical columns, in schema order: the pandera models are the column truth.
-COLUMNS = {kind: tuple(schemas.column_names(kind)) for kind in FILES}
+COLUMNS = {kind: tuple(schemas.export_column_names(kind)) for kind in FILES}
 
 # --- vocabularies ------------------------------------------------------------------------------
 
