@@ -279,6 +279,28 @@ def test_jsm_issue_export(warehouse: Warehouse) -> None:
     assert (sla["ITSM-2"]["resolution_business_min"], sla["ITSM-2"]["sla_state"]) == (1740, "open_breached")
 
 
+def test_zendesk_json_export_one_ticket_per_line(warehouse: Warehouse) -> None:
+    (tickets,) = warehouse.ingest(PROFILES / "zendesk_tickets.json", profile=named_profile("zendesk-json"))
+    # four records; the third's created_at "yesterday" is no time: rejected, named by record
+    assert (tickets.rows_read, tickets.rows_loaded, tickets.rows_invalid) == (4, 3, 1)
+    assert warehouse.rows('SELECT row_number, "column" FROM rejected_rows') == [(3, "created_at")]
+    rows = {row["ticket_id"]: row for row in warehouse.dicts("SELECT * FROM tickets")}
+    # 201: created 06:00Z, calendar reply time 45 min -> first response 06:45Z; "good" = 5
+    assert rows["201"]["first_response_at"] == utc("2024-03-04T06:45:00+00:00")
+    assert (rows["201"]["csat"], rows["201"]["account_id"], rows["201"]["channel"]) == (5, "Acme", "email")
+    assert rows["201"]["resolved_at"] == utc("2024-03-04T12:00:00+00:00")
+    # 202: organization null -> the requester; problem -> bug; web -> portal; no reply yet
+    assert (rows["202"]["account_id"], rows["202"]["task_type"], rows["202"]["channel"]) == (
+        "Kim Lee",
+        "bug",
+        "portal",
+    )
+    assert rows["202"]["first_response_at"] is None and rows["202"]["csat"] is None
+    # 204: an empty type is simple; "offered" is no score; chat; 5 minutes to reply
+    assert (rows["204"]["task_type"], rows["204"]["csat"], rows["204"]["channel"]) == ("simple", None, "chat")
+    assert rows["204"]["first_response_at"] == utc("2024-03-05T07:35:00+00:00")
+
+
 # --- --source auto ------------------------------------------------------------------------------
 
 
@@ -290,6 +312,12 @@ def test_jsm_issue_export(warehouse: Warehouse) -> None:
         ("zendesk_ticket_events.csv", "zendesk", "ticket_events", "'ticket_id', 'field_name', 'value'"),
         ("freshdesk_tickets.csv", "freshdesk", "tickets", "'Ticket ID', 'Source', 'Initial response time'"),
         ("jsm_issues.csv", "jsm", "tickets", "'Issue key', 'Custom field (Request Type)'"),
+        (
+            "zendesk_tickets.json",
+            "zendesk-json",
+            "tickets",
+            "'id', 'via.channel', 'metric_set.reply_time_in_minutes.calendar'",
+        ),
         ("eventlog_status_changes.csv", "eventlog", "ticket_log", "its columns fit the header best"),
     ],
 )
@@ -301,3 +329,20 @@ def test_source_auto_detects_each_built_in_profile_and_says_so(
     output = capsys.readouterr().out
     assert f"as {kind} [{profile}]" in output
     assert f"source auto: chose profile {profile} ({kind})" in output and said in output
+
+
+def test_a_broken_json_export_is_refused_naming_file_and_line(tmp_path: Path) -> None:
+    import duckdb
+
+    from pipelines.ingest.readers import FileRefused, read_export
+
+    broken = tmp_path / "tickets.json"
+    broken.write_text('{"id": 1}\n{"id": 2,\n', encoding="utf-8")
+    with pytest.raises(FileRefused, match=r"tickets\.json: line 2 is not JSON"):
+        read_export(duckdb.connect(), broken)
+    page = tmp_path / "page.json"  # an API page: the one array in the object holds the records
+    page.write_text('{"tickets": [{"id": 7, "via": {"channel": "chat"}}], "count": 1}', encoding="utf-8")
+    con = duckdb.connect()
+    raw = read_export(con, page)
+    assert raw.headers == ["id", "via.channel"]
+    assert con.execute("SELECT c0, c1, __row FROM raw_rows").fetchall() == [("7", "chat", 1)]

@@ -308,7 +308,7 @@ def _load(
     raw: RawTable,
     mapping: Mapping,
     config: Config,
-) -> tuple[int, int, int]:
+) -> None:
     """Rejected rows, then the valid ones into staging; fills the result's row counts."""
     row = con.execute(
         f"SELECT count(*), count(reject_reason), count(*) FILTER ({SUPERSEDED}), "

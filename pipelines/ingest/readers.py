@@ -19,6 +19,7 @@ import codecs
 import csv
 import gzip
 import io
+import json
 import os
 import tempfile
 from collections import deque
@@ -26,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import duckdb
 import pyarrow as pa
@@ -75,6 +76,8 @@ def read_export(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = 
             return _read_parquet(con, path)
         if suffixes[-1:] in ([".xlsx"], [".xlsm"]):
             return _read_xlsx(con, path, sheet)
+        if [suffix for suffix in suffixes if suffix != ".gz"][-1:] in ([".json"], [".ndjson"], [".jsonl"]):
+            return _read_json(con, path)
         return _read_csv(con, path)
     except FileRefused:
         raise
@@ -346,6 +349,65 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
         "FROM read_parquet(?, file_row_number = true)",
         [str(path)],
     )
+    return RawTable(headers, "__row")
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+def _json_records(path: Path) -> list[Any]:
+    """The records of a JSON export: an array of objects, an object holding one array of them
+    (an API page such as Zendesk's {"tickets": [...], "count": ...}), or one object per line."""
+    with _open_binary(path) as binary:
+        text = binary.read().decode("utf-8-sig")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        if error.msg != "Extra data":  # not several documents on their lines: broken
+            where = f"line {error.lineno}, column {error.colno}"
+            raise FileRefused(f"{path}: not JSON ({where}): {error.msg}") from None
+        return _json_lines(path, text)
+    if isinstance(document, dict):
+        arrays = [value for value in document.values() if isinstance(value, list)]
+        document = arrays[0] if len(arrays) == 1 else [document]
+    if not isinstance(document, list) or not all(isinstance(record, dict) for record in document):
+        raise FileRefused(f"{path}: a JSON export must hold objects (one per ticket, event, …)")
+    return document
+
+
+def _json_lines(path: Path, text: str) -> list[Any]:
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            raise FileRefused(f"{path}: line {number} is not JSON: {error.msg}") from None
+    return records
+
+
+def _read_json(con: duckdb.DuckDBPyConnection, path: Path) -> RawTable:
+    """A JSON export as text columns; nested objects become dotted columns (`via.channel`,
+    `satisfaction_rating.score`). Row N of a JSON file is its Nth record."""
+    records = _json_records(path)
+    if not records:
+        raise FileRefused(f"{path}: the JSON export holds no records")
+    try:
+        table = pa.Table.from_struct_array(pa.array(records))  # every key of every record
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        raise FileRefused(f"{path}: a key holds values of different kinds: {first_line(error)}") from None
+    while any(pa.types.is_struct(column.type) for column in table.schema):
+        table = table.flatten()  # via -> via.channel, a level at a time
+    headers = dedupe_headers(table.column_names)
+    table = table.rename_columns([f"c{index}" for index in range(len(headers))])
+    table = table.append_column("__row", pa.array(range(1, len(records) + 1), pa.int64()))
+    casts = ", ".join(f"CAST(c{index} AS VARCHAR) AS c{index}" for index in range(len(headers)))
+    con.register("raw_json", table)
+    try:
+        con.execute(f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT {casts}, __row FROM raw_json")
+    finally:
+        con.unregister("raw_json")
     return RawTable(headers, "__row")
 
 
