@@ -346,3 +346,25 @@ def test_a_broken_json_export_is_refused_naming_file_and_line(tmp_path: Path) ->
     raw = read_export(con, page)
     assert raw.headers == ["id", "via.channel"]
     assert con.execute("SELECT c0, c1, __row FROM raw_rows").fetchall() == [("7", "chat", 1)]
+
+
+def test_servicenow_account_is_the_company_when_the_export_has_it(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    # The fixture plus a `company` column: INC0001 names one on every update, INC0002 leaves it
+    # null (`?`), so its account falls back to the caller's location, as without the column.
+    import csv
+
+    with (PROFILES / "servicenow_incidents.csv").open(encoding="utf-8", newline="") as source:
+        rows = list(csv.reader(source))
+    header, body = rows[0], rows[1:]
+    location = {row[0]: row[header.index("location")] for row in body}
+    with_company = tmp_path / "incidents.csv"
+    with with_company.open("w", encoding="utf-8", newline="") as target:
+        writer = csv.writer(target)
+        writer.writerow([*header, "company"])
+        writer.writerows([*row, "Acme Corp" if row[0] == "INC0001" else "?"] for row in body)
+    warehouse.ingest(with_company, profile=named_profile("servicenow"))
+    accounts = dict(warehouse.rows("SELECT ticket_id, account_id FROM tickets"))
+    assert accounts["INC0001"] == "Acme Corp"
+    assert accounts["INC0002"] == location["INC0002"] != "Acme Corp"
