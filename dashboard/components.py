@@ -7,6 +7,7 @@ before it becomes a chart label, since plotly reads a few HTML tags in labels.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from datetime import date, datetime
@@ -30,6 +31,11 @@ STATE_COLOURS = {
 
 def language() -> str:
     return str(st.session_state.get("lang", "en"))
+
+
+def _filter_value_label(column: str, value: object) -> str:
+    """A sidebar filter's option in the reader's language (statuses, tiers, "no manager")."""
+    return str(i18n.value_label(column, value, language()))
 
 
 def t(key: str, **values: object) -> str:
@@ -128,7 +134,7 @@ def sidebar(version: float | None) -> queries.Filters:
                 options,
                 key=key,
                 placeholder=t("all"),
-                format_func=lambda v, c=FILTER_COLUMNS[name]: str(i18n.value_label(c, v, language())),
+                format_func=functools.partial(_filter_value_label, FILTER_COLUMNS[name]),
             )
         )
     st.sidebar.caption(t("share_hint"))

@@ -66,7 +66,7 @@ groups = list(largest)
 clicked = (points[0].get("customdata") or [None])[:2] if points else [None]
 if clicked[0] is not None and st.session_state.get("sla_clicked") != (dimension, *clicked):
     st.session_state["sla_clicked"] = (dimension, *clicked)
-    picked_group, picked_month = clicked[0], date.fromisoformat(clicked[1])
+    picked_group, picked_month = clicked[0], date.fromisoformat(str(clicked[1]))
     if picked_month in months:
         st.session_state["sla_pick_month"] = picked_month
     if picked_group in groups:

@@ -133,7 +133,7 @@ def measure_deltas(con: duckdb.DuckDBPyConnection, say: Progress) -> dict[str, A
             if len(a) >= 2 and len(b) >= 2:
                 sizes.append((len(a), len(b)))
 
-    deltas_module.bootstrap_interval = timed_bootstrap  # type: ignore[assignment]
+    deltas_module.bootstrap_interval = timed_bootstrap
     timings: dict[str, float] = {}
     try:
         started, cpu = time.perf_counter(), _cpu_s()
@@ -143,7 +143,7 @@ def measure_deltas(con: duckdb.DuckDBPyConnection, say: Progress) -> dict[str, A
             timings[name] = round(time.perf_counter() - began, 3)
         deltas_s, deltas_cpu = time.perf_counter() - started, _cpu_s() - cpu
     finally:
-        deltas_module.bootstrap_interval = original  # type: ignore[assignment]
+        deltas_module.bootstrap_interval = original
     say("bootstrap draw floor")
     cpu = _cpu_s()
     draw_s = bootstrap_draw_floor(sizes)
