@@ -58,6 +58,11 @@ TARGETS = {"adoption_vs_floor": 1.5, "health_vs_floor": 3.0, "usage_rollup_event
            "peak_rss_mib": 4096}  # fmt: skip
 
 
+def _ratio(part: float, whole: float, digits: int) -> float | None:
+    """part / whole rounded; None when `whole` is 0 (a tiny run's CPU time rounds to nothing)."""
+    return round(part / whole, digits) if whole else None
+
+
 def as_of() -> datetime:
     """The bench's as-of: the generator's export instant (its usage ends the day before)."""
     return generator.DEFAULT_END
@@ -95,8 +100,8 @@ def bench_usage(
             "usage_scan_floor_s": floor["seconds"],
             "adoption_s": build["adoption_s"],
             "health_s": build["health_s"],
-            "adoption_vs_floor": round(build["adoption_s"] / floor["seconds"], 2),
-            "health_vs_floor": round(build["health_s"] / floor["seconds"], 2),
+            "adoption_vs_floor": _ratio(build["adoption_s"], floor["seconds"], 2),
+            "health_vs_floor": _ratio(build["health_s"], floor["seconds"], 2),
             "usage_rollup_s": rollup["seconds"],
             "usage_rollup_events_per_s": round(events / rollup["seconds"]) if events else None,
             "usage_rollup_rows": rollup["rows"],
@@ -107,9 +112,11 @@ def bench_usage(
                 "health": build["cpu"]["health"],
                 "usage_rollup": rollup["stage_cpu_s"],
             },
-            "adoption_vs_floor_cpu": round(build["cpu"]["adoption"] / floor["stage_cpu_s"], 2),
-            "health_vs_floor_cpu": round(build["cpu"]["health"] / floor["stage_cpu_s"], 2),
-            "usage_rollup_events_per_cpu_s": round(events / rollup["stage_cpu_s"]) if events else None,
+            "adoption_vs_floor_cpu": _ratio(build["cpu"]["adoption"], floor["stage_cpu_s"], 2),
+            "health_vs_floor_cpu": _ratio(build["cpu"]["health"], floor["stage_cpu_s"], 2),
+            "usage_rollup_events_per_cpu_s": (
+                round(events / rollup["stage_cpu_s"]) if events and rollup["stage_cpu_s"] else None
+            ),
             "usage_rollup_peak_rss_mib": rollup["peak_rss_mib"],
             "peak_rss_mib": build["peak_rss_mib"],
             "floor_peak_rss_mib": floor["peak_rss_mib"],
