@@ -15,11 +15,8 @@ Speed targets are reported beside their floors, never asserted in tests.
 
 from __future__ import annotations
 
-import gzip
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +26,7 @@ import duckdb
 import numpy as np
 
 from metrics.deltas import resolution_deltas as deltas_module
+from pipelines.bench.runner import generate_ticket_exports
 from pipelines.build import dag
 from pipelines.build.inputs import Prepared, latest_timestamp
 from pipelines.build.runner import Run, start_session
@@ -71,18 +69,7 @@ def bench_deltas(tickets: int, progress: Progress | None = None, keep: Path | No
 def prepare_ticket_warehouse(workdir: Path, tickets: int, say: Progress) -> Path:
     """The ticket bench's warehouse (the same generator call as `cspulse bench`), its SLA marts built."""
     config = load_config(None)
-    exports = workdir / "exports"
-    accounts = max(60, tickets // 2_000)
-    say(f"generating {tickets:,} tickets for {accounts:,} accounts")
-    subprocess.run(
-        [sys.executable, "-m", "pipelines", "generate", "--out", str(exports),
-         "--accounts", str(accounts), "--tickets", str(tickets)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    plain = exports / "tickets.csv"
-    with gzip.open(exports / "tickets.csv.gz", "rb") as source, open(plain, "wb") as target:
-        shutil.copyfileobj(source, target, 1 << 22)
+    exports, plain = generate_ticket_exports(workdir, tickets, say)
     db = workdir / "bench.duckdb"
     con = connect(db)
     try:

@@ -75,9 +75,16 @@ def bench(tickets: int, progress: Progress | None = None, keep: Path | None = No
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _bench(tickets: int, workdir: Path, say: Progress) -> dict[str, Any]:
+def bench_accounts(tickets: int) -> int:
+    """The bench's accounts: one per 2,000 tickets, at least 60."""
+    return max(60, tickets // 2_000)
+
+
+def generate_ticket_exports(workdir: Path, tickets: int, say: Progress) -> tuple[Path, Path]:
+    """The bench's exports in `workdir/exports`, and the tickets file unzipped beside them:
+    ingest is timed on plain CSV."""
     exports = workdir / "exports"
-    accounts = max(60, tickets // 2_000)
+    accounts = bench_accounts(tickets)
     say(f"generating {tickets:,} tickets for {accounts:,} accounts")
     subprocess.run(
         [sys.executable, "-m", "pipelines", "generate", "--out", str(exports),
@@ -88,6 +95,12 @@ def _bench(tickets: int, workdir: Path, say: Progress) -> dict[str, Any]:
     plain = exports / "tickets.csv"
     with gzip.open(exports / "tickets.csv.gz", "rb") as source, open(plain, "wb") as target:
         shutil.copyfileobj(source, target, 1 << 22)
+    return exports, plain
+
+
+def _bench(tickets: int, workdir: Path, say: Progress) -> dict[str, Any]:
+    exports, plain = generate_ticket_exports(workdir, tickets, say)
+    accounts = bench_accounts(tickets)
     db = str(workdir / "bench.duckdb")
     load_before = os.getloadavg()
     reference = [str(exports / "accounts.csv"), str(exports / "account_modules.csv")]
