@@ -4,6 +4,7 @@ model checked against the hand weights."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,8 +13,11 @@ import pandas as pd
 import pytest
 
 from metrics.health.churn import backtest, churn_feature_dates
+from metrics.health.history import month_ends
 from metrics.settings import HEALTH_COMPONENTS
-from pipelines.build import latest_timestamp
+from pipelines.build import dag, latest_timestamp
+from pipelines.build.inputs import Prepared
+from pipelines.build.runner import Run, start_session
 from pipelines.config import load_config
 from tests.conftest import FIXTURES, Warehouse, make_warehouse
 
@@ -127,3 +131,57 @@ def test_the_samples_backtest_finds_the_churn_signal_the_generator_put_there(sam
     # a property of the generated data, with a margin (seed 0 gives ~0.9 for both)
     assert row["auc_model"] > 0.6 and row["auc_hand_weights"] > 0.6, row
     assert row["coef_usage"] < 0  # more use, less churn
+
+
+def test_a_series_computes_the_shared_usage_models_once_with_the_answers_of_separate_runs(
+    samples: Warehouse,
+) -> None:
+    """The `-- series: shared` usage models run once for all of a series' instants
+    (int_usage_windows then holds a row per instant); each instant's run reads its own rows.
+    The scores must be those of runs that compute everything themselves."""
+    as_of = datetime.fromisoformat("2026-10-30T17:00:00+03:00").astimezone(UTC)
+    start_session(samples.con, samples.config, as_of)
+    run = Run(samples.con, samples.config, as_of, Prepared.for_build(samples.con, samples.config, as_of))
+    # Moscow midnights: a month end before the events (they start in October), two days into them
+    instants = [datetime(2026, 5, 31, 21, tzinfo=UTC), datetime(2026, 10, 9, 21, tzinfo=UTC),
+                datetime(2026, 10, 20, 21, tzinfo=UTC)]  # fmt: skip
+    variables = (("recent_ticket_days", 90),)
+    shared = run.shared_for("int_account_health_scores", instants, variables)
+    assert {"int_usage_module_windows", "int_usage_daily_module_months", "int_usage_user_days"} <= set(shared)
+    as_of_dates = set(shared["int_usage_module_windows"].column("as_of_date").to_pylist())
+    assert {day.isoformat() for day in as_of_dates} == {"2026-10-10", "2026-10-21"}
+    for instant in instants:
+        alone = run.as_of_another("int_account_health_scores", instant, variables).to_pandas()
+        together = run.as_of_another("int_account_health_scores", instant, variables, shared).to_pandas()
+        assert len(alone) > 0
+        pd.testing.assert_frame_equal(
+            together.sort_values("account_id").reset_index(drop=True),
+            alone.sort_values("account_id").reset_index(drop=True),
+        )
+
+
+def test_a_shared_model_may_not_read_a_model_computed_per_as_of() -> None:
+    models = dag.all_models()
+    wrong = replace(models["int_usage_daily_module_months"], inputs=("int_module_usage",))
+    with pytest.raises(dag.ModelError, match="reads int_module_usage, which is neither shared"):
+        dag._check_shared(wrong, models)
+    dag._check_shared(models["int_usage_module_windows"], models)  # reads shared, staging, the windows
+
+
+def test_beyond_36_churn_dates_each_moves_back_to_its_months_first_midnight() -> None:
+    settings = load_config(None)
+    # 40 churns, one a day from 2026-05-01 12:00 UTC: 40 feature dates, too many runs
+    churned_at = pd.date_range("2026-05-01T12:00Z", periods=40, freq="D")
+    accounts = pd.DataFrame(
+        {"account_id": [f"C{i}" for i in range(40)], "churned_at": churned_at, "is_placeholder": False}
+    )
+    dates = churn_feature_dates(datetime(2026, 10, 1, tzinfo=UTC), settings, accounts).set_index("account_id")
+    # C0: churned 05-01 15:00 Moscow, 30 days before is 04-01 -> April 1st, 00:00 Moscow
+    assert dates.loc["C0", "as_of"] == pd.Timestamp("2026-03-31T21:00Z")
+    # C39: churned 06-09, 30 days before is 05-10 -> May 1st: never nearer the churn than 30 days
+    assert dates.loc["C39", "feature_date"].isoformat() == "2026-05-01"
+    assert (dates["as_of"] <= pd.Series(churned_at, index=dates.index) - timedelta(days=30)).all()
+    # the instants the health history runs at as of 2026-10-01 (so those runs are shared)
+    history = set(month_ends(datetime(2026, 10, 1, tzinfo=UTC), settings)["as_of"])
+    assert set(dates["as_of"]) == {pd.Timestamp("2026-03-31T21:00Z"), pd.Timestamp("2026-04-30T21:00Z")}
+    assert set(dates["as_of"]) <= history

@@ -6,7 +6,7 @@ with
 
 int_usage_account_figures as (select * from int_usage_account_figures),
 int_usage_account_day_figures as (select * from int_usage_account_day_figures),
-stg_usage_daily as (select * from stg_usage_daily),
+int_usage_daily_account_days as (select * from int_usage_daily_account_days),
 int_usage_windows as (select * from int_usage_windows),
 int_module_usage as (select * from int_module_usage),
 
@@ -34,11 +34,12 @@ daily_users_from_events as (
 ),
 
 daily_users_from_rows as (
-    select stg_usage_daily.account_id, stg_usage_daily.usage_date, max(stg_usage_daily.active_users) as users,
-    from stg_usage_daily
+    select int_usage_daily_account_days.account_id, int_usage_daily_account_days.usage_date,
+        int_usage_daily_account_days.users,
+    from int_usage_daily_account_days
     cross join int_usage_windows
-    where stg_usage_daily.usage_date >= int_usage_windows.previous_60_start_date
-    group by all
+    where int_usage_daily_account_days.usage_date >= int_usage_windows.previous_60_start_date
+      and int_usage_daily_account_days.usage_date < int_usage_windows.as_of_date
 ),
 
 daily_account_users as (

@@ -5,7 +5,7 @@
 with
 
 int_usage_module_figures as (select * from int_usage_module_figures),
-stg_usage_daily as (select * from stg_usage_daily),
+int_usage_daily_module_windows as (select * from int_usage_daily_module_windows),
 int_usage_windows as (select * from int_usage_windows),
 
 events_by_module as (
@@ -20,20 +20,14 @@ events_by_module as (
 ),
 
 daily_by_module as (
+    -- the largest daily users in W and the W before, the last date with users (int_usage_daily_module_windows)
     select
-        stg_usage_daily.account_id,
-        stg_usage_daily.module,
-        max(stg_usage_daily.active_users) filter (
-            where stg_usage_daily.usage_date >= int_usage_windows.window_start_date
-        ) as daily_users,
-        max(stg_usage_daily.active_users) filter (
-            where stg_usage_daily.usage_date >= int_usage_windows.previous_window_start_date
-              and stg_usage_daily.usage_date < int_usage_windows.window_start_date
-        ) as previous_daily_users,
-        max(stg_usage_daily.usage_date) filter (where stg_usage_daily.active_users > 0) as last_used_date,
-    from stg_usage_daily
-    cross join int_usage_windows
-    group by all
+        int_usage_daily_module_windows.account_id,
+        int_usage_daily_module_windows.module,
+        int_usage_daily_module_windows.daily_users,
+        int_usage_daily_module_windows.previous_daily_users,
+        int_usage_daily_module_windows.last_used_date,
+    from int_usage_daily_module_windows
 ),
 
 accounts_with_events as (

@@ -31,7 +31,9 @@ from metrics.models import SeriesModel, python_model
 from metrics.settings import HEALTH_COMPONENTS
 
 LEAD_DAYS = 30  # features as they stood this long before the churn
-MAX_FEATURE_DATES = 36  # beyond it, dates are moved to their month's end (each date is one run)
+# Beyond it, each date is moved back to its month's first midnight (each date is one run): never
+# less than LEAD_DAYS before the churn, and the instants the health history runs at anyway.
+MAX_FEATURE_DATES = 36
 MODEL_NAME = "logistic_regression"
 
 
@@ -43,14 +45,15 @@ def _is_churned(accounts: pd.DataFrame, as_of: datetime) -> pd.Series:
 def churn_feature_dates(as_of: datetime, settings: Any, stg_accounts: pd.DataFrame) -> pd.DataFrame:
     """When to read each labelled account's components: 30 days before its churn, or, for a
     retained account, one of those dates (seed 0). Dates are local midnights of the default
-    calendar, so accounts churned on one day share a run."""
+    calendar, so accounts churned on one day share a run; with more than MAX_FEATURE_DATES of
+    them, the first midnight of their month (where the health history has run already)."""
     accounts = stg_accounts[~stg_accounts["is_placeholder"].astype(bool)]
     churned = _is_churned(accounts, as_of)
     zone = ZoneInfo(settings.default_timezone)
     lead = pd.to_datetime(accounts.loc[churned, "churned_at"], utc=True) - timedelta(days=LEAD_DAYS)
     local_days = lead.dt.tz_convert(zone).dt.normalize()
     if local_days.nunique() > MAX_FEATURE_DATES:
-        local_days = local_days + pd.offsets.MonthEnd(0)
+        local_days = (local_days - pd.to_timedelta(local_days.dt.day - 1, unit="D")).dt.normalize()
     churn_dates = local_days.dt.tz_convert("UTC")
     retained_ids = accounts.loc[~churned, "account_id"]
     rng = np.random.default_rng(0)

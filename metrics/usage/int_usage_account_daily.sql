@@ -1,6 +1,7 @@
 -- one row per account × local date with usage events: its distinct users that day, across modules
 -- (the daily account users health's usage trend reads). Run by the build and by the usage stage.
 -- materialized: temp
+-- series: shared
 with
 
 int_usage_user_days as (select * from int_usage_user_days),

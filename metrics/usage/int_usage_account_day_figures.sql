@@ -6,9 +6,13 @@ with
 int_usage_account_daily as (select * from int_usage_account_daily),
 int_usage_module_windows as (select * from int_usage_module_windows),
 usage_account_daily as (select * from usage_account_daily),
+int_usage_windows as (select * from int_usage_windows),
 
 accounts_with_events as (
-    select distinct account_id from int_usage_module_windows
+    -- int_usage_module_windows holds every as-of date of a series: this run's own
+    select distinct int_usage_module_windows.account_id,
+    from int_usage_module_windows
+    join int_usage_windows using (as_of_date)
 ),
 
 account_day_figures as (

@@ -9,7 +9,10 @@ usage_account_windows as (select * from usage_account_windows),
 int_usage_windows as (select * from int_usage_windows),
 
 accounts_with_events as (
-    select distinct account_id from int_usage_module_windows
+    -- int_usage_module_windows and int_usage_account_windows hold every as-of date of a series: this run's own
+    select distinct int_usage_module_windows.account_id,
+    from int_usage_module_windows
+    join int_usage_windows using (as_of_date)
 ),
 
 stage_figures as (
@@ -22,7 +25,9 @@ stage_figures as (
 ),
 
 account_figures as (
-    select account_id, active_users, from int_usage_account_windows
+    select int_usage_account_windows.account_id, int_usage_account_windows.active_users,
+    from int_usage_account_windows
+    join int_usage_windows using (as_of_date)
     union all
     select * from stage_figures
 )

@@ -1,5 +1,6 @@
 -- one row per as-of date × account with usage events in the window W: its distinct users across modules.
 -- materialized: temp
+-- series: shared
 with
 
 int_usage_user_days as (select * from int_usage_user_days),

@@ -8,8 +8,15 @@ int_usage_module_windows as (select * from int_usage_module_windows),
 usage_module_windows as (select * from usage_module_windows),
 int_usage_windows as (select * from int_usage_windows),
 
+module_windows_as_of as (
+    -- int_usage_module_windows holds every as-of date of a series: this run's own
+    select int_usage_module_windows.*,
+    from int_usage_module_windows
+    join int_usage_windows using (as_of_date)
+),
+
 accounts_with_events as (
-    select distinct account_id from int_usage_module_windows
+    select distinct account_id from module_windows_as_of
 ),
 
 stage_figures as (
@@ -28,7 +35,7 @@ stage_figures as (
 
 module_figures as (
     select account_id, module, active_users, previous_active_users, last_event_at,
-    from int_usage_module_windows
+    from module_windows_as_of
     union all
     select * from stage_figures
 )

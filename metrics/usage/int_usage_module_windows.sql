@@ -2,6 +2,7 @@
 -- the window W and in the W dates before it, and the last event. int_usage_windows has one row in the
 -- build and one per --as-of in the usage stage. An event is in W when its local date is (DESIGN).
 -- materialized: temp
+-- series: shared
 with
 
 int_usage_user_days as (select * from int_usage_user_days),

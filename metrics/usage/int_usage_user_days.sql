@@ -3,6 +3,7 @@
 -- The local date is read off usage_day_bounds (an equi-join on the UTC date, then the range), in SQL
 -- that DuckDB and Spark both run; the usage stage runs this file on either (metrics/usage/__init__.py).
 -- materialized: temp
+-- series: shared
 with
 
 stg_usage_events as (select * from stg_usage_events),

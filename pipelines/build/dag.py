@@ -4,7 +4,10 @@
   under `metrics/` (the definitions), except `*_macros.sql` and the usage stage's own queries
   (`-- materialized: stage`). The file name is the model's
   name; a `-- materialized: view|temp|table` line says how it is kept; its inputs are the
-  relations its SQL reads (parsed with sqlglot, CTE names aside).
+  relations its SQL reads (parsed with sqlglot, CTE names aside). A `-- series: shared` line
+  marks a model whose rows hold every as-of date of `int_usage_windows` (one row in a build,
+  one per instant of a series) or do not depend on as-of: a series computes it once for all
+  its instants, and each instant's run reads its own rows (runner.Run._series).
 - Python models: functions in `metrics/` decorated with `metrics.models.python_model`, and
   `metrics.models.SeriesModel` values (one model computed as of many instants).
 
@@ -50,10 +53,14 @@ PREPARED = (
     "calendar_day_ends",
     "usage_day_bounds",
 )
+# The usage windows of an as-of: one row in a build, one per instant where a series computes its
+# shared models; a shared model reads only it, staging, sources and other shared models.
+WINDOWS_MODEL = "int_usage_windows"
 SOURCES = frozenset((*STAGING_TABLES, "ingest_runs", *PREPARED))
 MATERIALIZATIONS: tuple[Materialized, ...] = ("view", "temp", "table")
 _MATERIALIZED_LINE = re.compile(r"^--\s*materialized:\s*(\S+)\s*$", re.MULTILINE)
 _UNIQUE_LINE = re.compile(r"^--\s*unique:\s*(.+?)\s*$", re.MULTILINE)
+_SHARED_LINE = re.compile(r"^--\s*series:\s*shared\s*$", re.MULTILINE)
 
 
 class ModelError(ValueError):
@@ -70,6 +77,7 @@ class Model:
     unique_key: tuple[str, ...] = ()  # the grain a table proves (`-- unique: a, b`; tests check it)
     python: PythonModel | None = None
     series: SeriesModel | None = None
+    shared: bool = False  # `-- series: shared`: computed once for all the instants of a series
 
     @property
     def sql(self) -> str:
@@ -85,7 +93,10 @@ def sql_model(path: Path) -> Model:
     if declared[0] == "table" and len(_UNIQUE_LINE.findall(text)) != 1:
         raise ModelError(f"{path}: a table says its grain once: '-- unique: column, ...'")
     unique = tuple(c.strip() for line in _UNIQUE_LINE.findall(text) for c in line.split(","))
-    return Model(path.stem, "sql", sql_inputs(text, path), declared[0], path=path, unique_key=unique)
+    shared = bool(_SHARED_LINE.search(text))
+    return Model(
+        path.stem, "sql", sql_inputs(text, path), declared[0], path=path, unique_key=unique, shared=shared
+    )
 
 
 def sql_inputs(text: str, where: Path | str = "query") -> tuple[str, ...]:
@@ -168,7 +179,24 @@ def all_models() -> dict[str, Model]:
         if unknown:
             raise ModelError(f"{_where(model)} reads {', '.join(unknown)}: neither a model nor a source")
     ordered(models)  # raises on a cycle
+    for model in models.values():
+        if model.shared:
+            _check_shared(model, models)
     return models
+
+
+def _check_shared(model: Model, models: dict[str, Model]) -> None:
+    """A shared model is computed at a series' latest instant for all of them: what it reads
+    must hold every instant's rows too (no other model that depends on as-of)."""
+    for name in model.inputs:
+        read = models.get(name)
+        if read is None or read.shared or name == WINDOWS_MODEL:
+            continue
+        if read.path is None or read.path.parent != STAGING_DIR:
+            raise ModelError(
+                f"{_where(model)} is '-- series: shared' but reads {name}, which is neither shared, "
+                f"staging, a source nor {WINDOWS_MODEL}"
+            )
 
 
 def _where(model: Model) -> str:

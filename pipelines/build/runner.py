@@ -13,7 +13,7 @@ import inspect
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ RUN_TABLES = ("ingest_runs", "rejected_rows", "build_runs", "ingest_warnings")
 # model is a temporary object of its own connection.
 KEPT_AS = {"view": "TEMP VIEW", "temp": "TEMP TABLE", "table": "TABLE"}
 GRID_TABLES = {"calendar_buckets", "calendar_work_buckets", "calendar_day_ends"}
+WINDOWS_MODEL = dag.WINDOWS_MODEL  # the as-of dates' windows: one row per instant in shared runs
 
 
 def marts(models: dict[str, Model] | None = None) -> list[str]:
@@ -72,9 +73,16 @@ class Run:
     as_of: datetime
     prepared: Prepared
     private: bool = False  # every model a temporary object of `con` (a computation as of another instant)
+    provided: frozenset[str] = frozenset()  # models already registered in `con` (a series' shared ones)
+    # as_of_another's answers by (target, instant, variables): two series at one instant run once
+    computed: dict[tuple[str, datetime, tuple[tuple[str, int], ...]], pa.Table] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def model(self, model: Model) -> None:
         """Create or replace one model's relation."""
+        if model.name in self.provided:
+            return
         kept_as = KEPT_AS[model.materialized]
         if self.private and kept_as == "TABLE":
             kept_as = "TEMP TABLE"
@@ -114,10 +122,15 @@ class Run:
             as_of=self.as_of, settings=self.config, **self._frames(series.inputs)
         )
         keys = [c for c in dates.columns if c not in ("as_of", series.date_column)]
+        instants = [pd.Timestamp(i).to_pydatetime() for i in sorted(dates["as_of"].unique())]
+        to_compute = [
+            i for i in instants if (series.of, i.astimezone(UTC), series.variables) not in self.computed
+        ]
+        shared = self.shared_for(series.of, to_compute, series.variables)
         parts = []
         for instant, rows in dates.groupby("as_of", sort=True):
             moment = pd.Timestamp(instant).to_pydatetime()
-            frame = self.as_of_another(series.of, moment, series.variables).to_pandas()
+            frame = self.as_of_another(series.of, moment, series.variables, shared).to_pandas()
             if keys:
                 frame = frame.merge(rows[keys].drop_duplicates(), on=keys)
                 frame.insert(0, "as_of", moment)
@@ -132,24 +145,70 @@ class Run:
         return empty
 
     def as_of_another(
-        self, target: str, as_of: datetime, variables: tuple[tuple[str, int], ...] = ()
+        self,
+        target: str,
+        as_of: datetime,
+        variables: tuple[tuple[str, int], ...] = (),
+        shared: dict[str, pa.Table] | None = None,
     ) -> pa.Table:
-        """`target` (and what it needs) computed as of `as_of`, in a connection of its own."""
+        """`target` (and what it needs) computed as of `as_of`, in a connection of its own;
+        `shared` models (from `shared_for`) are read, not computed again."""
+        key = (target, as_of.astimezone(UTC), variables)
+        if key in self.computed:
+            return self.computed[key]
         models = dag.all_models()
         cursor = self.con.cursor()  # the same database, its own temporary objects and variables
         try:
-            start_session(cursor, self.config, as_of)
-            for name, value in variables:
-                if not name.isidentifier():
-                    raise ValueError(f"session variable {name!r}: not a name")
-                cursor.execute(f"SET VARIABLE {name} = ?", [value])
-            self.prepared.create(cursor)
-            run = Run(cursor, self.config, as_of.astimezone(UTC), self.prepared, private=True)
+            self._start_private(cursor, as_of, variables)
+            for name, table in (shared or {}).items():
+                cursor.register(name, table)
+            run = Run(cursor, self.config, as_of.astimezone(UTC), self.prepared, private=True,
+                      provided=frozenset(shared or {}))  # fmt: skip
             for name in dag.select(models, [target]):
                 run.model(models[name])
-            return cursor.table(target).arrow().read_all()
+            self.computed[key] = cursor.table(target).arrow().read_all()
+            return self.computed[key]
         finally:
             cursor.close()
+
+    def shared_for(
+        self, target: str, instants: list[datetime], variables: tuple[tuple[str, int], ...] = ()
+    ) -> dict[str, pa.Table]:
+        """The `-- series: shared` models `target` needs, computed once for all `instants`:
+        int_usage_windows holds one row per instant, so each model reads the year's usage
+        once for all of them (each instant's run then reads its own rows)."""
+        models = dag.all_models()
+        names = [name for name in dag.select(models, [target]) if models[name].shared]
+        if len(instants) < 2 or not names:
+            return {}
+        latest = max(instants).astimezone(UTC)
+        cursor = self.con.cursor()
+        try:
+            self._start_private(cursor, latest, variables)
+            windows_sql = models[WINDOWS_MODEL].sql
+            windows = []
+            for instant in instants:
+                cursor.execute("SET VARIABLE as_of = ?", [instant.astimezone(UTC)])
+                windows.append(cursor.execute(f"select * from (\n{windows_sql}\n)").to_arrow_table())
+            cursor.execute("SET VARIABLE as_of = ?", [latest])  # staging keeps what the latest sees
+            cursor.register(WINDOWS_MODEL, pa.concat_tables(windows))
+            run = Run(cursor, self.config, latest, self.prepared, private=True,
+                      provided=frozenset({WINDOWS_MODEL}))  # fmt: skip
+            for name in dag.select(models, names):
+                run.model(models[name])
+            return {name: cursor.table(name).arrow().read_all() for name in names}
+        finally:
+            cursor.close()
+
+    def _start_private(
+        self, cursor: duckdb.DuckDBPyConnection, as_of: datetime, variables: tuple[tuple[str, int], ...]
+    ) -> None:
+        start_session(cursor, self.config, as_of)
+        for name, value in variables:
+            if not name.isidentifier():
+                raise ValueError(f"session variable {name!r}: not a name")
+            cursor.execute(f"SET VARIABLE {name} = ?", [value])
+        self.prepared.create(cursor)
 
 
 def _drop_other_kinds(

@@ -1,0 +1,55 @@
+-- one row per account × module with usage_daily rows before as-of's date: the largest daily active_users in the
+-- window W and in the W dates before it, and the last date with users (DESIGN, adoption_gaps). Only the dates
+-- since the earlier of the previous window's start and the month's first day are read here; the months before
+-- come from int_usage_daily_module_months.
+-- materialized: temp
+with
+
+stg_usage_daily as (select * from stg_usage_daily),
+int_usage_windows as (select * from int_usage_windows),
+int_usage_daily_module_months as (select * from int_usage_daily_module_months),
+
+recent_dates as (
+    select
+        stg_usage_daily.account_id,
+        stg_usage_daily.module,
+        max(stg_usage_daily.active_users) filter (
+            where stg_usage_daily.usage_date >= int_usage_windows.window_start_date
+        ) as daily_users,
+        max(stg_usage_daily.active_users) filter (
+            where stg_usage_daily.usage_date >= int_usage_windows.previous_window_start_date
+              and stg_usage_daily.usage_date < int_usage_windows.window_start_date
+        ) as previous_daily_users,
+        max(stg_usage_daily.usage_date) filter (where stg_usage_daily.active_users > 0) as last_used_date,
+    from stg_usage_daily
+    cross join int_usage_windows
+    where stg_usage_daily.usage_date >= least(
+        int_usage_windows.previous_window_start_date,
+        cast(date_trunc('month', int_usage_windows.as_of_date) as date)
+    )
+    group by all
+),
+
+earlier_months as (
+    select
+        int_usage_daily_module_months.account_id,
+        int_usage_daily_module_months.module,
+        max(int_usage_daily_module_months.last_used_date) as last_used_date,
+    from int_usage_daily_module_months
+    cross join int_usage_windows
+    where int_usage_daily_module_months.usage_month < cast(date_trunc('month', int_usage_windows.as_of_date) as date)
+    group by all
+),
+
+module_windows as (
+    select
+        coalesce(recent_dates.account_id, earlier_months.account_id) as account_id,
+        coalesce(recent_dates.module, earlier_months.module) as module,
+        recent_dates.daily_users,
+        recent_dates.previous_daily_users,
+        greatest(recent_dates.last_used_date, earlier_months.last_used_date) as last_used_date,
+    from recent_dates
+    full join earlier_months using (account_id, module)
+)
+
+select * from module_windows
