@@ -147,7 +147,7 @@ def test_a_series_computes_the_shared_usage_models_once_with_the_answers_of_sepa
                 datetime(2026, 10, 20, 21, tzinfo=UTC)]  # fmt: skip
     variables = (("recent_ticket_days", 90),)
     shared = run.shared_for("int_account_health_scores", instants, variables)
-    assert {"int_usage_module_windows", "int_usage_daily_module_months", "int_usage_user_days"} <= set(shared)
+    assert {"int_usage_module_windows", "int_usage_daily_last_uses", "int_usage_user_days"} <= set(shared)
     as_of_dates = set(shared["int_usage_module_windows"].column("as_of_date").to_pylist())
     assert {day.isoformat() for day in as_of_dates} == {"2026-10-10", "2026-10-21"}
     for instant in instants:
@@ -162,7 +162,7 @@ def test_a_series_computes_the_shared_usage_models_once_with_the_answers_of_sepa
 
 def test_a_shared_model_may_not_read_a_model_computed_per_as_of() -> None:
     models = dag.all_models()
-    wrong = replace(models["int_usage_daily_module_months"], inputs=("int_module_usage",))
+    wrong = replace(models["int_usage_daily_last_uses"], inputs=("int_module_usage",))
     with pytest.raises(dag.ModelError, match="reads int_module_usage, which is neither shared"):
         dag._check_shared(wrong, models)
     dag._check_shared(models["int_usage_module_windows"], models)  # reads shared, staging, the windows

@@ -1,13 +1,13 @@
 -- one row per account × module with usage_daily rows before as-of's date: the largest daily active_users in the
 -- window W and in the W dates before it, and the last date with users (DESIGN, adoption_gaps). Only the dates
 -- since the earlier of the previous window's start and the month's first day are read here; the months before
--- come from int_usage_daily_module_months.
+-- come from int_usage_daily_last_uses.
 -- materialized: temp
 with
 
 stg_usage_daily as (select * from stg_usage_daily),
 int_usage_windows as (select * from int_usage_windows),
-int_usage_daily_module_months as (select * from int_usage_daily_module_months),
+int_usage_daily_last_uses as (select * from int_usage_daily_last_uses),
 
 recent_dates as (
     select
@@ -32,12 +32,12 @@ recent_dates as (
 
 earlier_months as (
     select
-        int_usage_daily_module_months.account_id,
-        int_usage_daily_module_months.module,
-        max(int_usage_daily_module_months.last_used_date) as last_used_date,
-    from int_usage_daily_module_months
+        int_usage_daily_last_uses.account_id,
+        int_usage_daily_last_uses.module,
+        max(int_usage_daily_last_uses.last_used_date) as last_used_date,
+    from int_usage_daily_last_uses
     cross join int_usage_windows
-    where int_usage_daily_module_months.usage_month < cast(date_trunc('month', int_usage_windows.as_of_date) as date)
+    where int_usage_daily_last_uses.span_end <= cast(date_trunc('month', int_usage_windows.as_of_date) as date)
     group by all
 ),
 
