@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+import numbers
 import re
 from datetime import date, datetime
 from typing import Any, Literal
@@ -33,9 +34,17 @@ def language() -> str:
     return str(st.session_state.get("lang", "en"))
 
 
-def _filter_value_label(column: str, value: object) -> str:
-    """A sidebar filter's option in the reader's language (statuses, tiers, "no manager")."""
-    return str(i18n.value_label(column, value, language()))
+def value_option(column: str, value: object, lang: str = "en") -> str:
+    """A widget's option in the reader's language (statuses, tiers, "no manager")."""
+    return str(i18n.value_label(column, value, lang))
+
+
+def month_option(month: date, lang: str = "en") -> str:
+    return i18n.month_label(month, lang)
+
+
+# Options' labels bind the language when the widget is drawn: a widget's labels are also
+# computed outside the script run (AppTest does), where the session's language is not at hand.
 
 
 def t(key: str, **values: object) -> str:
@@ -102,7 +111,7 @@ def _period(months: list[date]) -> tuple[date | None, date | None]:
     chosen = st.sidebar.select_slider(
         t("period"),
         options=months,
-        format_func=lambda m: i18n.month_label(m, language()),
+        format_func=functools.partial(month_option, lang=language()),
         key="filter_period",
     )
     start, end = chosen if isinstance(chosen, tuple | list) else (chosen, chosen)
@@ -134,7 +143,7 @@ def sidebar(version: float | None) -> queries.Filters:
                 options,
                 key=key,
                 placeholder=t("all"),
-                format_func=functools.partial(_filter_value_label, FILTER_COLUMNS[name]),
+                format_func=functools.partial(value_option, FILTER_COLUMNS[name], lang=language()),
             )
         )
     st.sidebar.caption(t("share_hint"))
@@ -192,14 +201,53 @@ def _headers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns={c: t(f"col_{c}") for c in frame.columns if f"col_{c}" in i18n.TEXT})
 
 
+MISSING = "—"  # how every table shows a value that is not there (never None, nan or <NA>)
+TEXT_DATETIME_FORMATS = {"en": "%Y-%m-%d %H:%M", "ru": "%d.%m.%Y %H:%M"}  # DATETIME_FORMATS, as strftime
+TEXT_DATE_FORMATS = {"en": "%Y-%m-%d", "ru": "%d.%m.%Y"}
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str | bytes | list | tuple) and bool(pd.isna(value)))
+
+
+def _cell_text(value: object, lang: str, digits: int) -> str:
+    """One cell of a column that has gaps, as the reader writes it; a gap as MISSING."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, bool):
+        return str(i18n.value_label("bool", value, lang))
+    if isinstance(value, datetime):
+        return value.strftime(TEXT_DATETIME_FORMATS.get(lang, TEXT_DATETIME_FORMATS["en"]))
+    if isinstance(value, date):
+        return value.strftime(TEXT_DATE_FORMATS.get(lang, TEXT_DATE_FORMATS["en"]))
+    if isinstance(value, numbers.Number):
+        return i18n.number(float(value), lang, digits)  # type: ignore[arg-type]
+    return str(value)
+
+
 def _as_text(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Fractions as the reader writes them (decimal comma in Russian), as the tiles show them."""
+    """Fractions as the reader writes them (decimal comma in Russian), as the tiles show them, and
+    every missing value as MISSING: a column with a gap becomes text (Streamlit would draw a null
+    as a grey "None"); a column without one keeps its type, so it still sorts as numbers or times."""
     frame = frame.copy()
     for column in frame.columns:
-        if frame[column].dtype.kind == "f":
-            digits = _digits(str(column))
-            frame[column] = frame[column].map(lambda v, d=digits: i18n.number(v, lang, d) if v == v else None)
+        values = frame[column]
+        if values.dtype.kind == "M" and values.isna().any():
+            values = _as_shown(frame[[column]])[column]  # the local time the typed column shows
+        digits = _digits(str(column)) if values.dtype.kind == "f" else 0
+        if values.dtype.kind == "f" or values.isna().any():
+            frame[column] = values.astype(object).map(lambda v, d=digits: _cell_text(v, lang, d))
     return frame
+
+
+def interval_text(low: pd.Series, high: pd.Series, lang: str, digits: int = 1) -> list[str]:
+    """'−12.5 … 3.0' per row (decimal comma in Russian); MISSING where the interval is not there."""
+    return [
+        MISSING
+        if _is_missing(lo) or _is_missing(hi)
+        else f"{i18n.number(lo, lang, digits)} … {i18n.number(hi, lang, digits)}"
+        for lo, hi in zip(low, high, strict=True)
+    ]
 
 
 def csv_bytes(frame: pd.DataFrame, lang: str) -> bytes:
@@ -221,8 +269,9 @@ def table(frame: pd.DataFrame, name: str, height: int | Literal["auto"] = "auto"
     """A table with translated headers and values, times in the default calendar's zone in the
     reader's format, and a CSV download of what is shown."""
     lang = language()
-    typed = _headers(readable(frame, lang))
-    shown = _as_text(typed, lang)
+    typed = readable(frame, lang)
+    shown = _headers(_as_text(typed, lang))  # decimals picked by the column's name, not its header
+    typed = _headers(typed)
     config: dict[str, Any] = {}
     for column in shown.columns:
         if shown[column].dtype.kind == "M":
@@ -455,7 +504,8 @@ def choice(
         seed_from_param(key, param, options)
     if key not in st.session_state:
         st.session_state[key] = default
-    picked = container.segmented_control(label, options, format_func=format_func or t, key=key)
+    format_func = format_func or functools.partial(i18n.t, language=language())
+    picked = container.segmented_control(label, options, format_func=format_func, key=key)
     value = str(picked or default)
     if param:
         keep_in_url(param, value)

@@ -280,3 +280,40 @@ def test_queues_show_business_time_client_names_and_russian_values(sample_db: Pa
     assert set(at_risk[t("col_sla_state")]) <= states
     statuses = set(at_risk[t("col_status")])
     assert statuses and not statuses & {"in_progress", "new", "pending", "waiting_on_customer", "on_hold"}
+
+
+MISSING_SHOWN = re.compile(r"^(None|nan|NaN|<NA>|NaT)$|\b(None|nan|NaN|NaT)\b|<NA>")
+
+
+def _shows_missing(value: object) -> bool:
+    """A cell a reader would see as None/nan/<NA>: a null (Streamlit draws it as a grey "None")
+    or text that spells one."""
+    import pandas as pd
+
+    if isinstance(value, str):
+        return bool(MISSING_SHOWN.search(value))
+    return value is None or (not isinstance(value, bytes | list) and bool(pd.isna(value)))
+
+
+def _missing_cells(frame: object) -> list[tuple[str, object]]:
+    """(column, value) of every cell of a rendered dataframe that shows a missing value raw."""
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+    return [(str(c), v) for c in frame.columns for v in frame[c] if _shows_missing(v)]
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_no_table_shows_none_nan_or_na(sample_db: Path, language: str) -> None:
+    """Missing values read as "—" on every page's tables, in both languages."""
+    app = _app(lang=language)
+    app.run()
+    problems: dict[str, list[tuple[str, object]]] = {}
+    for page in PAGES:
+        app.switch_page(f"views/{page}.py").run()
+        assert not app.exception, (page, [e.value for e in app.exception])
+        for index, shown in enumerate(app.dataframe):
+            cells = _missing_cells(shown.value)
+            if cells:
+                problems[f"{page}[{index}]"] = sorted({c for c, _ in cells})  # type: ignore[arg-type]
+    assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())

@@ -54,7 +54,7 @@ if health:
     components.table(
         modules.assign(adoption_pct=(modules["adoption_rate"].astype(float) * 100).round(1))[
             ["module", "paid", "active_users_30d", "adoption_pct", "last_used_at", "is_gap", "trend_pct"]
-        ].round(1),
+        ],  # the table rounds trend_pct to one decimal, as every percentage
         f"modules_{account_id}",
     )
 

@@ -24,7 +24,7 @@ task_type = components.choice(
     "all",
     "deltas_task_type",
     param="task_type",
-    format_func=lambda value: t("task_type_all") if value == "all" else str(value),
+    format_func=lambda value, lang=lang: i18n.t("task_type_all", lang) if value == "all" else str(value),
 )
 claimed = queries.settings_in_force(version, "deltas").get("claimed_speedup_pct", [60, 70])
 
@@ -85,6 +85,6 @@ for comparison in ("tier", "reassignments", "manager"):
         median_a_h=(rows["median_a_min"] / 60).round(1),
         median_b_h=(rows["median_b_min"] / 60).round(1),
         delta_pct=rows["delta_pct"].round(1),
-        ci=rows["ci_low_pct"].round(1).astype(str) + " … " + rows["ci_high_pct"].round(1).astype(str),
+        ci=components.interval_text(rows["ci_low_pct"], rows["ci_high_pct"], lang),
     )[["group_a", "group_b", "n_a", "n_b", "median_a_h", "median_b_h", "delta_pct", "ci", "verdict"]]
     components.table(shown, f"deltas_{comparison}_{task_type}")
