@@ -11,6 +11,8 @@ import functools
 import html
 import numbers
 import re
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -468,6 +470,29 @@ def compliance_lines(frame: pd.DataFrame, key: str, marks: tuple[int, date | Non
         key=key,
         marks=marks,
     )
+
+
+def account_labels(account_ids: Sequence[str], names: Sequence[object]) -> dict[str, str]:
+    """Each account as the reader knows it: by its name; the id beside a name two accounts share,
+    so the two can be told apart; the id alone when the export gave no name."""
+    named = {a: str(n).strip() if not _is_missing(n) else "" for a, n in zip(account_ids, names, strict=True)}
+    shared = {n for n, count in Counter(named.values()).items() if n and count > 1}
+    return {a: (f"{n} ({a})" if n in shared else n) if n else a for a, n in named.items()}
+
+
+def account_picker(container: Any, label: str, accounts: pd.DataFrame, key: str, param: str) -> str:
+    """Pick one account by name (sorted as a reader looks for it); the address bar keeps its id."""
+    labels = account_labels(list(accounts["account_id"]), list(accounts["account_name"]))
+    options = sorted(labels, key=lambda a: (labels[a].casefold(), a))
+    if st.session_state.get(key, options[0]) not in options:  # e.g. gone after a rebuild
+        st.session_state.pop(key)
+    seed_from_param(key, param, options)
+    picked = container.selectbox(
+        label, options, index=0, format_func=labels.__getitem__, key=key, placeholder=t("choose")
+    )
+    account_id = str(picked if picked is not None else options[0])
+    keep_in_url(param, account_id)
+    return account_id
 
 
 def seed_from_param(key: str, param: str, options: list[Any], parse: Any = str) -> None:

@@ -308,12 +308,46 @@ def test_no_table_shows_none_nan_or_na(sample_db: Path, language: str) -> None:
     """Missing values read as "—" on every page's tables, in both languages."""
     app = _app(lang=language)
     app.run()
-    problems: dict[str, list[tuple[str, object]]] = {}
+    problems: dict[str, list[str]] = {}
     for page in PAGES:
         app.switch_page(f"views/{page}.py").run()
         assert not app.exception, (page, [e.value for e in app.exception])
         for index, shown in enumerate(app.dataframe):
             cells = _missing_cells(shown.value)
             if cells:
-                problems[f"{page}[{index}]"] = sorted({c for c, _ in cells})  # type: ignore[arg-type]
+                problems[f"{page}[{index}]"] = sorted({column for column, _ in cells})
     assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
+
+
+def test_account_labels_are_names_with_the_id_only_for_a_shared_name() -> None:
+    from dashboard import components
+
+    labels = components.account_labels(["ACC-1", "ACC-2", "ACC-3", "ACC-4"], ["Acme", "Acme", "Beta", None])
+    # two accounts called Acme: the id tells them apart; Beta is unique; ACC-4 has no name
+    assert labels == {"ACC-1": "Acme (ACC-1)", "ACC-2": "Acme (ACC-2)", "ACC-3": "Beta", "ACC-4": "ACC-4"}
+
+
+def test_client_picker_shows_names_and_keeps_the_id_in_the_url(sample_db: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(snapshot_path(sample_db)), read_only=True) as con:
+        rows = con.execute("SELECT account_id, account_name FROM account_summary").fetchall()
+    app = _app()
+    app.run()
+    app.switch_page("views/clients.py").run()
+    assert not app.exception
+    picker = app.selectbox(key="client_account")
+    names = [name for _, name in rows]
+    shown = {name if names.count(name) == 1 else f"{name} ({account_id})" for account_id, name in rows}
+    assert set(picker.options) == shown  # names, not ids
+    assert not any(account_id in picker.options for account_id, _ in rows)
+    wanted = rows[-1][0]
+    picker.set_value(wanted).run()
+    assert not app.exception
+    assert app.query_params["account"] == wanted  # the id travels in the address bar
+    assert app.selectbox(key="client_account").value == wanted
+    # and a shared link opens that account again
+    again = _app(account=wanted)
+    again.run()
+    again.switch_page("views/clients.py").run()
+    assert again.selectbox(key="client_account").value == wanted

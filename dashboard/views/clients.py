@@ -15,17 +15,7 @@ accounts = queries.accounts(version)
 if accounts.empty:
     st.info(t("no_data"))
     st.stop()
-names = dict(zip(accounts["account_id"], accounts["account_name"].fillna(""), strict=True))
-chosen = st.query_params.get("account")
-account_id = st.selectbox(
-    t("pick_client"),
-    list(accounts["account_id"]),
-    index=list(accounts["account_id"]).index(chosen) if chosen in names else 0,
-    format_func=lambda a: f"{names[a]} ({a})" if names[a] else a,
-    key="client_account",
-    placeholder=t("choose"),
-)
-st.query_params["account"] = account_id
+account_id = components.account_picker(st, t("pick_client"), accounts, "client_account", "account")
 account = accounts.set_index("account_id").loc[account_id]
 
 first, second, third, fourth = st.columns(4)
