@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import html
-import numbers
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -204,41 +203,23 @@ def _headers(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 MISSING = "—"  # how every table shows a value that is not there (never None, nan or <NA>)
-TEXT_DATETIME_FORMATS = {"en": "%Y-%m-%d %H:%M", "ru": "%d.%m.%Y %H:%M"}  # DATETIME_FORMATS, as strftime
-TEXT_DATE_FORMATS = {"en": "%Y-%m-%d", "ru": "%d.%m.%Y"}
 
 
 def _is_missing(value: object) -> bool:
     return value is None or (not isinstance(value, str | bytes | list | tuple) and bool(pd.isna(value)))
 
 
-def _cell_text(value: object, lang: str, digits: int) -> str:
-    """One cell of a column that has gaps, as the reader writes it; a gap as MISSING."""
-    if _is_missing(value):
-        return MISSING
-    if isinstance(value, bool):
-        return str(i18n.value_label("bool", value, lang))
-    if isinstance(value, datetime):
-        return value.strftime(TEXT_DATETIME_FORMATS.get(lang, TEXT_DATETIME_FORMATS["en"]))
-    if isinstance(value, date):
-        return value.strftime(TEXT_DATE_FORMATS.get(lang, TEXT_DATE_FORMATS["en"]))
-    if isinstance(value, numbers.Number):
-        return i18n.number(float(value), lang, digits)  # type: ignore[arg-type]
-    return str(value)
-
-
 def _as_text(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Fractions as the reader writes them (decimal comma in Russian), as the tiles show them, and
-    every missing value as MISSING: a column with a gap becomes text (Streamlit would draw a null
-    as a grey "None"); a column without one keeps its type, so it still sorts as numbers or times."""
+    """Fractions as the reader writes them (decimal comma in Russian), as the tiles show them, a
+    missing one as MISSING. Other columns keep their type (they sort as numbers and times); the
+    table draws their gaps as MISSING too (st.dataframe's placeholder)."""
     frame = frame.copy()
     for column in frame.columns:
-        values = frame[column]
-        if values.dtype.kind == "M" and values.isna().any():
-            values = _as_shown(frame[[column]])[column]  # the local time the typed column shows
-        digits = _digits(str(column)) if values.dtype.kind == "f" else 0
-        if values.dtype.kind == "f" or values.isna().any():
-            frame[column] = values.astype(object).map(lambda v, d=digits: _cell_text(v, lang, d))
+        if frame[column].dtype.kind == "f":
+            digits = _digits(str(column))
+            frame[column] = frame[column].map(
+                lambda v, d=digits: MISSING if _is_missing(v) else i18n.number(v, lang, d)
+            )
     return frame
 
 
@@ -283,7 +264,7 @@ def table(frame: pd.DataFrame, name: str, height: int | Literal["auto"] = "auto"
             )
         elif shown[column].map(lambda v: isinstance(v, date) and not isinstance(v, datetime)).any():
             config[column] = st.column_config.DateColumn(format=DATE_FORMATS.get(lang, "YYYY-MM-DD"))
-    st.dataframe(shown, hide_index=True, height=height, column_config=config)
+    st.dataframe(shown, hide_index=True, height=height, column_config=config, placeholder=MISSING)
     st.download_button(
         t("download_csv"),
         csv_bytes(typed, lang),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import i18n
+from dashboard import components, i18n
 from pipelines.warehouse import snapshot_path
 from tests.conftest import run_cli
 
@@ -226,8 +226,6 @@ def test_an_empty_month_breaks_the_line() -> None:
     """January 5 tickets, no February, March 40: February comes back as a missing value."""
     import pandas as pd
 
-    from dashboard import components
-
     frame = pd.DataFrame(
         {"month": [date(2026, 1, 1), date(2026, 3, 1)], "tickets": [5, 40], "rate": [0.5, 0.9]}
     )
@@ -282,25 +280,18 @@ def test_queues_show_business_time_client_names_and_russian_values(sample_db: Pa
     assert statuses and not statuses & {"in_progress", "new", "pending", "waiting_on_customer", "on_hold"}
 
 
-MISSING_SHOWN = re.compile(r"^(None|nan|NaN|<NA>|NaT)$|\b(None|nan|NaN|NaT)\b|<NA>")
+MISSING_SHOWN = re.compile(r"\b(None|nan|NaN|NaT)\b|<NA>")
 
 
-def _shows_missing(value: object) -> bool:
-    """A cell a reader would see as None/nan/<NA>: a null (Streamlit draws it as a grey "None")
-    or text that spells one."""
-    import pandas as pd
-
-    if isinstance(value, str):
-        return bool(MISSING_SHOWN.search(value))
-    return value is None or (not isinstance(value, bytes | list) and bool(pd.isna(value)))
-
-
-def _missing_cells(frame: object) -> list[tuple[str, object]]:
-    """(column, value) of every cell of a rendered dataframe that shows a missing value raw."""
-    import pandas as pd
-
-    assert isinstance(frame, pd.DataFrame)
-    return [(str(c), v) for c in frame.columns for v in frame[c] if _shows_missing(v)]
+def _shown_missing(shown: object) -> list[str]:
+    """The columns of a rendered dataframe where a reader would see None/nan/<NA>: text that
+    spells one, or a null while the table has no placeholder (Streamlit draws it as "None")."""
+    frame, placeholder = shown.value, shown.proto.placeholder  # type: ignore[attr-defined]
+    spelt = lambda v: isinstance(v, str) and bool(MISSING_SHOWN.search(v))  # noqa: E731
+    columns = [c for c in frame.columns if frame[c].map(spelt).any()]
+    if placeholder in ("", "None") or MISSING_SHOWN.search(placeholder):
+        columns += [c for c in frame.columns if frame[c].isna().any()]
+    return sorted(set(map(str, columns)))
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -313,15 +304,13 @@ def test_no_table_shows_none_nan_or_na(sample_db: Path, language: str) -> None:
         app.switch_page(f"views/{page}.py").run()
         assert not app.exception, (page, [e.value for e in app.exception])
         for index, shown in enumerate(app.dataframe):
-            cells = _missing_cells(shown.value)
-            if cells:
-                problems[f"{page}[{index}]"] = sorted({column for column, _ in cells})
+            if columns := _shown_missing(shown):
+                problems[f"{page}[{index}]"] = columns
     assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
+    assert app.dataframe[0].proto.placeholder == components.MISSING
 
 
 def test_account_labels_are_names_with_the_id_only_for_a_shared_name() -> None:
-    from dashboard import components
-
     labels = components.account_labels(["ACC-1", "ACC-2", "ACC-3", "ACC-4"], ["Acme", "Acme", "Beta", None])
     # two accounts called Acme: the id tells them apart; Beta is unique; ACC-4 has no name
     assert labels == {"ACC-1": "Acme (ACC-1)", "ACC-2": "Acme (ACC-2)", "ACC-3": "Beta", "ACC-4": "ACC-4"}
