@@ -22,6 +22,17 @@ import streamlit as st
 from dashboard import i18n, queries
 
 PLOT_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png"}}
+# Streamlit's own controls that only speak English and that a page can do without: the element
+# toolbar (search, fullscreen, column visibility, its own CSV — the page's "Download CSV" button
+# writes the reader's CSV), a column's header menu (sort, format, pin, hide; a click on the header
+# still sorts), the code block's copy button (the text can still be selected) and the fullscreen
+# button Streamlit adds to Plotly's toolbar (Plotly's own buttons speak the reader's language).
+UNTRANSLATED_CHROME = (
+    '[data-testid="stElementToolbar"]',
+    '[data-testid="stDataFrameColumnMenuTarget"]',
+    '[data-testid="stCode"] button',
+    '.modebar-btn[data-title="Fullscreen"]',
+)
 STATE_COLOURS = {
     "met": "#2e7d32",
     "breached": "#c62828",
@@ -40,6 +51,11 @@ def value_option(column: str, value: object, lang: str = "en") -> str:
     return str(i18n.value_label(column, value, lang))
 
 
+def task_type_option(value: str, lang: str = "en") -> str:
+    """A task type, or "all" of them (as resolution_deltas writes the row over every type)."""
+    return i18n.t("task_type_all", lang) if value == "all" else value_option("task_type", value, lang)
+
+
 def month_option(month: date, lang: str = "en") -> str:
     return i18n.month_label(month, lang)
 
@@ -50,6 +66,20 @@ def month_option(month: date, lang: str = "en") -> str:
 
 def t(key: str, **values: object) -> str:
     return i18n.t(key, language(), **values)
+
+
+def plot_config() -> dict[str, Any]:
+    """Plotly's config for a chart: its toolbar and notices in the reader's language."""
+    lang = language()
+    if lang not in i18n.PLOTLY_DICTIONARIES:
+        return PLOT_CONFIG
+    return PLOT_CONFIG | {"locale": lang, "locales": {lang: {"dictionary": i18n.PLOTLY_DICTIONARIES[lang]}}}
+
+
+def hide_untranslated_chrome() -> None:
+    """In a language Streamlit does not speak, hide its English-only controls (UNTRANSLATED_CHROME)."""
+    if language() != "en":
+        st.html("<style>" + ", ".join(UNTRANSLATED_CHROME) + " { display: none !important; }</style>")
 
 
 # --- sidebar filters, kept in the URL ---------------------------------------------------------
@@ -144,6 +174,7 @@ def sidebar(version: float | None) -> queries.Filters:
                 options,
                 key=key,
                 placeholder=t("all"),
+                select_all=False,  # none picked already means all; and its label is English only
                 format_func=functools.partial(value_option, FILTER_COLUMNS[name], lang=language()),
             )
         )
@@ -431,7 +462,7 @@ def line_chart(
         _month_axis(figure, list(frame["month"]), counts, marks)
     _layout(figure, y_title, percent)
     month_ticks(figure, list(frame["month"]))
-    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    st.plotly_chart(figure, config=plot_config(), key=key)
     if "tickets" in frame.columns:
         month_note(marks)
 
@@ -560,7 +591,9 @@ def grouped_lines(
     _month_axis(figure, list(totals["month"]), totals["tickets"], marks)
     _layout(figure, y_title, percent=True)
     month_ticks(figure, every)
-    chosen = st.plotly_chart(figure, config=PLOT_CONFIG, key=key, on_select="rerun", selection_mode="points")
+    chosen = st.plotly_chart(
+        figure, config=plot_config(), key=key, on_select="rerun", selection_mode="points"
+    )
     month_note(marks)
     return chosen
 
@@ -592,7 +625,7 @@ def state_bar(counts: dict[str, float]) -> None:
             )
         )
     figure.update_layout(barmode="stack", height=140, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    st.plotly_chart(figure, config=PLOT_CONFIG)
+    st.plotly_chart(figure, config=plot_config())
 
 
 def snapshot_or_stop() -> float:
@@ -642,7 +675,7 @@ def adoption_heatmap(frame: pd.DataFrame, key: str) -> None:
         xaxis_title=t("module"),
         yaxis={"autorange": "reversed"},
     )
-    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    st.plotly_chart(figure, config=plot_config(), key=key)
 
 
 def bars(
@@ -677,7 +710,7 @@ def bars(
         yaxis={"autorange": "reversed"},
         separators=", " if language() == "ru" else ".,",
     )
-    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    st.plotly_chart(figure, config=plot_config(), key=key)
 
 
 def forest_plot(frame: pd.DataFrame, labels: list[str], key: str, claim: tuple[float, float] | None) -> None:
@@ -717,7 +750,7 @@ def forest_plot(frame: pd.DataFrame, labels: list[str], key: str, claim: tuple[f
         yaxis={"autorange": "reversed"},
         separators=", " if language() == "ru" else ".,",
     )
-    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    st.plotly_chart(figure, config=plot_config(), key=key)
 
 
 def price_scatter(frame: pd.DataFrame, key: str) -> None:
@@ -750,7 +783,7 @@ def price_scatter(frame: pd.DataFrame, key: str) -> None:
         yaxis_title=t("formula_price"),
         separators=", " if language() == "ru" else ".,",
     )
-    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    st.plotly_chart(figure, config=plot_config(), key=key)
 
 
 def score_line(history: pd.DataFrame, key: str) -> None:
@@ -770,4 +803,4 @@ def score_line(history: pd.DataFrame, key: str) -> None:
     )
     figure.update_yaxes(range=[0, 105])
     month_ticks(figure, list(history["month"]))
-    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    st.plotly_chart(figure, config=plot_config(), key=key)

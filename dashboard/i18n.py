@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_day_names
 from babel.numbers import format_decimal, format_percent
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
@@ -532,9 +532,54 @@ TEXT: dict[str, dict[str, str]] = {
     "value_pricing_status_overpriced": {"en": "overpriced", "ru": "переоценён"},
     "value_pricing_status_in line": {"en": "in line", "ru": "в норме"},
     "value_pricing_status_no price": {"en": "no price", "ru": "нет цены"},
+    "value_group_b_others": {"en": "others", "ru": "остальные"},
+    "value_group_a_others": {"en": "others", "ru": "остальные"},
+    "value_calendar_default": {"en": "default", "ru": "по умолчанию"},
     "value_bool_True": {"en": "yes", "ru": "да"},
     "value_bool_False": {"en": "no", "ru": "нет"},
 }
+
+
+# Plotly's own words (the chart toolbar's tooltips, its notices) in Russian, handed to each chart
+# as its `locales` config: Streamlit's Plotly bundle registers no locale but English. The keys are
+# Plotly's English strings, as its localize() looks them up.
+PLOTLY_DICTIONARIES: dict[str, dict[str, str]] = {
+    "ru": {
+        "Autoscale": "Автомасштаб",
+        "Box Select": "Выделить прямоугольником",
+        "Lasso Select": "Выделить лассо",
+        "Compare data on hover": "Сравнивать значения при наведении",
+        "Show closest data on hover": "Показывать ближайшее значение при наведении",
+        "Toggle Spike Lines": "Линии к осям",
+        "Download plot as a PNG": "Сохранить график как PNG",
+        "Download plot": "Сохранить график",
+        "Download plot as JSON": "Сохранить график как JSON",
+        "Preparing image - this may take a few seconds": "Готовим изображение — это может занять пару секунд",
+        "Taking snapshot - this may take a few seconds": "Делаем снимок — это может занять пару секунд",
+        "Snapshot succeeded": "Снимок готов",
+        "Sorry, there was a problem downloading your snapshot!": "Не удалось сохранить снимок",
+        "Double-click to zoom back out": "Двойной щелчок — вернуть масштаб",
+        "Double-click on legend to isolate one trace": "Двойной щелчок по легенде — оставить одну линию",
+        "Pan": "Сдвиг",
+        "Reset axes": "Сбросить оси",
+        "Reset view": "Сбросить вид",
+        "Reset views": "Сбросить виды",
+        "Reset": "Сбросить",
+        "Zoom": "Масштаб",
+        "Zoom in": "Увеличить",
+        "Zoom out": "Уменьшить",
+        "Produced with Plotly.js": "Сделано в Plotly.js",
+        "trace": "ряд",
+        "new text": "новый текст",
+    },
+}
+
+
+def weekdays(codes: list[str], language: str = "en") -> str:
+    """["mon", "tue"] (as the config writes them) -> 'Mon, Tue' / 'пн, вт'."""
+    names = get_day_names("abbreviated", locale=locale_of(language))
+    order = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    return ", ".join(str(names[order.index(c)]) if c in order else c for c in codes)
 
 
 def t(key: str, language: str = "en", **values: object) -> str:

@@ -314,3 +314,90 @@ def test_the_russian_csv_reads_back_with_semicolons_and_decimal_commas(
     header = next(csv.reader(io.StringIO(english.decode("utf-8"))))
     assert i18n.t("col_resolution_pct", "en") in header
     page.close()
+
+
+# English words of a UI a Russian reader must not meet: Streamlit's and Plotly's own labels, and
+# ours where a translation was forgotten. Whole words, any case.
+ENGLISH_UI = ("Select all", "Deploy", "Download", "Month", "Group", "Client", "Manager", "None", "Search",
+              "Clear", "Fullscreen", "Zoom", "Autoscale", "Reset", "Pan", "Copy", "Choose", "No results",
+              "Show/hide", "Sort", "others", "default", "standard", "Running", "Stop")  # fmt: skip
+
+# Text a reader sees (or gets as a tooltip on hover), without the data: not the tables' cells, the
+# charts' tick labels and hover boxes, the code block, nor icon ligatures (":material/…:").
+VISIBLE_UI_TEXT = """
+() => {
+  const data = '[data-testid=stDataFrame], .js-plotly-plot .xtick, .js-plotly-plot .ytick, '
+    + '.js-plotly-plot .hoverlayer, [data-testid=stCode] pre, [data-testid=stIconMaterial]';
+  const shown = el => el.checkVisibility({visibilityProperty: true}) && (() => {
+    const box = el.getBoundingClientRect();
+    return box.width > 1 && box.height > 1 && box.right > 0 && box.bottom > 0;
+  })();
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    const text = walker.currentNode.textContent.trim();
+    if (!text || !el || el.closest('script, style, noscript') || el.closest(data)) continue;
+    if (getComputedStyle(el).fontFamily.includes('Material')) continue;
+    if (shown(el)) out.push(text);
+  }
+  // tooltips: Plotly's toolbar (data-title), titles, placeholders, Streamlit's toolbar buttons
+  const tips = '[title], [data-title], [placeholder], [data-testid=stElementToolbar] [aria-label], '
+    + '[data-testid=stCode] button[aria-label]';
+  for (const el of document.querySelectorAll(tips)) {
+    if (el.closest(data) && !el.closest('[data-testid=stElementToolbar]')) continue;
+    if (!el.checkVisibility({visibilityProperty: true})) continue;
+    for (const name of ['title', 'data-title', 'placeholder', 'aria-label']) {
+      const value = el.getAttribute(name);
+      if (value) out.push(value);
+    }
+  }
+  return out;
+}
+"""
+
+
+def _data_values(db: Path) -> list[str]:
+    """Names and words that come from the exports (accounts, people, modules, subjects): data,
+    whatever language they are in, so they are taken out before the UI words are looked for."""
+    import duckdb
+
+    from pipelines.warehouse import snapshot_path
+
+    with duckdb.connect(str(snapshot_path(db)), read_only=True) as con:
+        rows = con.execute(
+            "SELECT account_name FROM account_summary UNION SELECT cs_manager FROM account_summary "
+            "UNION SELECT sales_owner FROM account_summary UNION SELECT module FROM adoption_gaps "
+            "UNION SELECT assignee FROM sla_tickets UNION SELECT team FROM sla_tickets "
+            "UNION SELECT subject FROM sla_tickets"
+        ).fetchall()
+    return sorted({str(v) for (v,) in rows if v}, key=len, reverse=True)
+
+
+def _english_words(texts: list[str], data: list[str]) -> set[str]:
+    found = set()
+    for text in texts:
+        for value in data:
+            text = text.replace(value, " ")
+        found |= {w for w in ENGLISH_UI if re.search(rf"(?<![\w/]){re.escape(w)}(?![\w/])", text, re.I)}
+    return found
+
+
+def test_no_english_ui_words_on_any_page_in_russian(served: dict[str, object], browser: object) -> None:
+    data = _data_values(Path(str(served["db"])))
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    found: dict[str, set[str]] = {}
+    for name in PAGES:
+        _open(page, f"{served['url']}/{'' if name == 'overview' else name}?lang=ru")
+        texts = page.evaluate(VISIBLE_UI_TEXT)
+        if name == "overview":  # the sidebar's pickers, opened: what their drop-downs say
+            for picker in page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"] input').all():
+                picker.click()
+                page.keyboard.press("ArrowDown")
+                page.wait_for_selector('[data-testid="stMultiSelectDropdown"]', timeout=10_000)
+                texts += page.evaluate(VISIBLE_UI_TEXT)
+                page.keyboard.press("Escape")
+        if words := _english_words(texts, data):
+            found[name] = words
+    page.close()
+    assert not found, found

@@ -340,3 +340,10 @@ def test_client_picker_shows_names_and_keeps_the_id_in_the_url(sample_db: Path) 
     again.run()
     again.switch_page("views/clients.py").run()
     assert again.selectbox(key="client_account").value == wanted
+
+
+def test_every_label_and_plotly_word_has_a_russian_text() -> None:
+    untranslated = [key for key, texts in i18n.TEXT.items() if not texts.get("ru")]
+    assert not untranslated
+    assert all(i18n.PLOTLY_DICTIONARIES["ru"].values())
+    assert i18n.weekdays(["mon", "fri"], "ru") == "пн, пт"  # the config's day codes, in words

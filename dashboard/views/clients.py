@@ -20,8 +20,11 @@ account = accounts.set_index("account_id").loc[account_id]
 
 first, second, third, fourth = st.columns(4)
 first.metric(t("manager"), account["cs_manager"] or t("no_manager"))
-second.metric(t("tier"), account["tier"])
-third.metric(t("calendar"), account["calendar"] or "—")
+second.metric(t("tier"), components.value_option("tier", account["tier"], lang))
+third.metric(
+    t("calendar"),
+    components.value_option("calendar", account["calendar"], lang) if account["calendar"] else "—",
+)
 fourth.metric(t("open_tickets"), i18n.number(account["open_tickets"], lang))
 if account["is_placeholder"]:
     st.warning(t("placeholder_account"))

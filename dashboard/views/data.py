@@ -77,7 +77,7 @@ if calendar:
         t(
             "default_calendar_applied",
             timezone=calendar.get("timezone", ""),
-            workdays=", ".join(calendar.get("workdays", [])),
+            workdays=i18n.weekdays(list(calendar.get("workdays", [])), lang),
             hours=", ".join(calendar.get("hours", [])),
             holidays=calendar.get("holidays") or "—",
         )
