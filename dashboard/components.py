@@ -76,10 +76,21 @@ def plot_config() -> dict[str, Any]:
     return PLOT_CONFIG | {"locale": lang, "locales": {lang: {"dictionary": i18n.PLOTLY_DICTIONARIES[lang]}}}
 
 
-def hide_untranslated_chrome() -> None:
-    """In a language Streamlit does not speak, hide its English-only controls (UNTRANSLATED_CHROME)."""
+# On a laptop's screen (1024-1280 px, the sidebar open) Streamlit's wide layout keeps 5rem each
+# side of the page: tables get a third of that back.
+NARROW_PAGE_CSS = (
+    "@media (max-width: 1280px) { [data-testid=stMainBlockContainer] "
+    "{ padding-left: 1.5rem !important; padding-right: 1.5rem !important; } }"
+)
+
+
+def page_style() -> None:
+    """The page's own CSS: narrow margins on small screens and, in a language Streamlit does not
+    speak, its English-only controls hidden (UNTRANSLATED_CHROME)."""
+    css = NARROW_PAGE_CSS
     if language() != "en":
-        st.html("<style>" + ", ".join(UNTRANSLATED_CHROME) + " { display: none !important; }</style>")
+        css += ", ".join(UNTRANSLATED_CHROME) + " { display: none !important; }"
+    st.html(f"<style>{css}</style>")
 
 
 # --- sidebar filters, kept in the URL ---------------------------------------------------------
@@ -279,10 +290,25 @@ def csv_bytes(frame: pd.DataFrame, lang: str) -> bytes:
     return frame.to_csv(index=False).encode("utf-8")
 
 
-def table(frame: pd.DataFrame, name: str, height: int | Literal["auto"] = "auto") -> None:
+# Columns a table of figures leaves to its CSV: the name beside it says which account it is.
+CSV_ONLY_COLUMNS = ("account_id",)
+
+
+def table(
+    frame: pd.DataFrame, name: str, height: int | Literal["auto"] = "auto", listing: bool = False
+) -> None:
     """A table with translated headers and values, times in the default calendar's zone in the
-    reader's format, and a CSV download of what is shown."""
+    reader's format, and a CSV download of it. A table of figures (not a `listing` of tickets,
+    runs or sentences) fits the page's width: its id columns travel in the CSV only."""
     lang = language()
+    if not listing and "account_name" in frame.columns:
+        order = [
+            t(f"col_{c}") if f"col_{c}" in i18n.TEXT else c
+            for c in frame.columns
+            if c not in CSV_ONLY_COLUMNS
+        ]
+    else:
+        order = None
     typed = readable(frame, lang)
     shown = _headers(_as_text(typed, lang))  # decimals picked by the column's name, not its header
     typed = _headers(typed)
@@ -295,14 +321,51 @@ def table(frame: pd.DataFrame, name: str, height: int | Literal["auto"] = "auto"
             )
         elif shown[column].map(lambda v: isinstance(v, date) and not isinstance(v, datetime)).any():
             config[column] = st.column_config.DateColumn(format=DATE_FORMATS.get(lang, "YYYY-MM-DD"))
-    st.dataframe(shown, hide_index=True, height=height, column_config=config, placeholder=MISSING)
-    st.download_button(
-        t("download_csv"),
-        csv_bytes(typed, lang),
-        file_name=re.sub(r"[^\w.-]+", "_", name) + ".csv",
-        mime="text/csv",
-        key=f"download_{name}",
-    )
+    if not listing:
+        visible = [c for c in shown.columns if order is None or c in order]
+        for column, width in fitted_widths(shown[visible]).items():
+            if column not in config:  # a header cut short says itself in full on hover
+                config[column] = st.column_config.Column(width=width, help=str(column))
+    # the container's key (st-key-figures-… / st-key-listing-…) tells the width test which is which
+    kind = "listing" if listing else "figures"
+    with st.container(key=kind + "-" + re.sub(r"[^\w-]+", "_", name)):
+        st.dataframe(
+            shown,
+            hide_index=True,
+            height=height,
+            column_config=config,
+            column_order=order,
+            placeholder=MISSING,
+        )
+        st.download_button(
+            t("download_csv"),
+            csv_bytes(typed, lang),
+            file_name=re.sub(r"[^\w.-]+", "_", name) + ".csv",
+            mime="text/csv",
+            key=f"download_{name}",
+        )
+
+
+TABLE_BUDGET_PX = 640  # a laptop's page (1024 px) beside the open sidebar, less the table's frame
+CHAR_PX, CELL_PADDING_PX, NARROWEST_PX = 7.5, 30, 64  # Streamlit's table font, 14 px, and its cells
+
+
+def fitted_widths(shown: pd.DataFrame, budget: int = TABLE_BUDGET_PX) -> dict[str, int]:
+    """Widths (px) for the columns a table must narrow to fit `budget`: the first column (what
+    the row is: a month, a group, a client) keeps its width, the widest of the others are cut to
+    one common width, the narrow ones keep theirs; nothing when the table fits as it is."""
+    natural = {
+        str(c): int(max(len(str(c)), *(len(str(v)) for v in shown[c]), 1) * CHAR_PX + CELL_PADDING_PX)
+        for c in shown.columns
+    }
+    if sum(natural.values()) <= budget or len(natural) < 2:
+        return {}
+    first, *others = natural
+    left = budget - natural[first]
+    cap = NARROWEST_PX
+    while cap < max(natural.values()) and sum(min(natural[c], cap + 1) for c in others) <= left:
+        cap += 1
+    return {c: cap for c in others if natural[c] > cap}
 
 
 def _as_shown(frame: pd.DataFrame) -> pd.DataFrame:

@@ -347,3 +347,19 @@ def test_every_label_and_plotly_word_has_a_russian_text() -> None:
     assert not untranslated
     assert all(i18n.PLOTLY_DICTIONARIES["ru"].values())
     assert i18n.weekdays(["mon", "fri"], "ru") == "пн, пт"  # the config's day codes, in words
+
+
+def test_a_wide_table_of_figures_is_narrowed_to_the_budget_keeping_its_first_column() -> None:
+    import pandas as pd
+
+    from dashboard import components
+
+    narrow = pd.DataFrame({"Month": ["Oct 2026"], "Tickets": [12]})
+    assert components.fitted_widths(narrow, budget=640) == {}  # fits: Streamlit sizes it
+    headers = [f"A long header number {n}" for n in range(7)]  # 22 characters each: 195 px
+    wide = pd.DataFrame({"Group": ["(no manager)"], **{h: [93.5] for h in headers}})
+    widths = components.fitted_widths(wide, budget=640)
+    assert "Group" not in widths  # what the row is stays whole
+    group = 12 * components.CHAR_PX + components.CELL_PADDING_PX  # "(no manager)": 12 characters
+    assert group + sum(widths.values()) <= 640 and set(widths) == set(headers)
+    assert set(widths.values()) == {(640 - group) // 7}  # one common width, the budget shared

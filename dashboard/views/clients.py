@@ -73,6 +73,6 @@ st.caption(t("compliance_rule"))
 
 open_tab, all_tab = st.tabs([t("open_tickets"), t("client_tickets")])
 with open_tab:
-    components.table(tickets[tickets["resolved_at"].isna()], f"open_tickets_{account_id}")
+    components.table(tickets[tickets["resolved_at"].isna()], f"open_tickets_{account_id}", listing=True)
 with all_tab:
-    components.table(tickets, f"tickets_{account_id}")
+    components.table(tickets, f"tickets_{account_id}", listing=True)

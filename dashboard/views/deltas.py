@@ -98,5 +98,5 @@ for comparison in ("tier", "reassignments", "manager"):
         median_b_h=(rows["median_b_min"] / 60).round(1),
         delta_pct=rows["delta_pct"].round(1),
         ci=components.interval_text(rows["ci_low_pct"], rows["ci_high_pct"], lang),
-    )[["group_a", "group_b", "n_a", "n_b", "median_a_h", "median_b_h", "delta_pct", "ci", "verdict"]]
+    )[["group_a", "n_a", "n_b", "median_a_h", "median_b_h", "delta_pct", "ci", "verdict"]]  # against: above
     components.table(shown, f"deltas_{comparison}_{task_type}")

@@ -99,14 +99,16 @@ group = right.selectbox(
 )
 components.keep_in_url("month", month)
 components.keep_in_url("group", group)
-components.table(queries.tickets_behind(version, filters, dimension, month, group), "tickets_behind")
+components.table(
+    queries.tickets_behind(version, filters, dimension, month, group), "tickets_behind", listing=True
+)
 
 tab_risk, tab_overdue, tab_breached = st.tabs(
     [t("at_risk_queue"), t("open_breached_queue"), t("breached_tickets")]
 )
 with tab_risk:
-    components.table(queries.at_risk_queue(version, filters), "at_risk_queue")
+    components.table(queries.at_risk_queue(version, filters), "at_risk_queue", listing=True)
 with tab_overdue:
-    components.table(queries.open_breached_queue(version, filters), "open_breached_queue")
+    components.table(queries.open_breached_queue(version, filters), "open_breached_queue", listing=True)
 with tab_breached:
-    components.table(queries.breached_tickets(version, filters), "breached_tickets")
+    components.table(queries.breached_tickets(version, filters), "breached_tickets", listing=True)
