@@ -138,7 +138,11 @@ def _to_url(filters: queries.Filters) -> None:
 
 
 def _period(months: list[date]) -> tuple[date | None, date | None]:
-    """The period slider over the months present; a stale or URL-given period is checked."""
+    """The period slider over the months present; a stale or URL-given period is checked.
+
+    The chosen period lives in "period" and reaches the slider as its value: a range slider whose
+    value was only ever set through its key is not known to be a range, and a moved thumb came
+    back as one month, which the check below then reset to the whole range."""
     if not months:
         return None, None
     if len(months) == 1:
@@ -146,17 +150,19 @@ def _period(months: list[date]) -> tuple[date | None, date | None]:
     seeded = st.session_state.pop("filter_period_url", None)
     by_label = {m.isoformat()[:7]: m for m in months}
     if seeded and seeded[0] in by_label and seeded[1] in by_label:
-        st.session_state["filter_period"] = (by_label[seeded[0]], by_label[seeded[1]])
-    stored = st.session_state.get("filter_period")
+        st.session_state["period"] = (by_label[seeded[0]], by_label[seeded[1]])
+    stored = st.session_state.get("period")
     if not (isinstance(stored, tuple | list) and len(stored) == 2 and set(stored) <= set(months)):
-        st.session_state["filter_period"] = (months[0], months[-1])  # e.g. after a rebuild
+        stored = (months[0], months[-1])  # e.g. after a rebuild
     chosen = st.sidebar.select_slider(
         t("period"),
         options=months,
+        value=tuple(stored),
         format_func=functools.partial(month_option, lang=language()),
         key="filter_period",
     )
     start, end = chosen if isinstance(chosen, tuple | list) else (chosen, chosen)
+    st.session_state["period"] = (start, end)
     return start, end
 
 

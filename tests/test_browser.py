@@ -427,3 +427,128 @@ def test_no_english_ui_words_on_any_page_in_russian(served: dict[str, object], b
             found[name] = words
     page.close()
     assert not found, found
+
+
+def _select(page: object, label: str, index: int) -> str:
+    """Pick the index-th option of the selectbox or multiselect labelled `label`; its text."""
+    box = page.locator(f'input[aria-label="{label}"]').first  # type: ignore[attr-defined]
+    box.click()
+    page.keyboard.press("ArrowDown")  # type: ignore[attr-defined]
+    option = page.locator('[role="option"]').nth(index)  # type: ignore[attr-defined]
+    text = str(option.inner_text()).strip()
+    option.click()
+    page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    _settle(page)
+    return text
+
+
+def _chips(page: object, label: str) -> list[str]:
+    """The options a multiselect shows as picked."""
+    picker = page.locator('[data-testid="stMultiSelect"]').filter(  # type: ignore[attr-defined]
+        has=page.locator(f'input[aria-label="{label}"]')  # type: ignore[attr-defined]
+    )
+    return sorted(str(tag.get_attribute("aria-label")) for tag in picker.locator("[data-tag]").all())
+
+
+def _segment(page: object, label: str | None = None) -> str:
+    """Click the segment `label` of a segmented control, or read which one is chosen (the first
+    control's, when label is None)."""
+    buttons = page.locator('[data-testid="stButtonGroup"] button')  # type: ignore[attr-defined]
+    if label is None:
+        return str(buttons.and_(page.locator('[aria-checked="true"]')).first.inner_text()).strip()  # type: ignore[attr-defined]
+    buttons.filter(has_text=re.compile(f"^{re.escape(label)}$")).first.click()
+    _settle(page)
+    return label
+
+
+def _checked_segments(page: object) -> list[str]:
+    chosen = page.locator('[data-testid="stButtonGroup"] button[aria-checked="true"]')  # type: ignore[attr-defined]
+    return [str(button.inner_text()).strip() for button in chosen.all()]
+
+
+def _period_shown(page: object) -> tuple[str, str]:
+    ends = [
+        page.locator(f'[data-testid="stSidebar"] input[aria-label$="— {end}"]').get_attribute(
+            "aria-valuetext"
+        )  # type: ignore[attr-defined]
+        for end in ("start", "end")
+    ]
+    return str(ends[0]), str(ends[1])
+
+
+def _drag_period_start(page: object, months: int) -> None:
+    """Move the period's start thumb `months` steps to the right with the mouse."""
+    thumb = page.locator('[data-testid="stSidebar"] input[aria-label$="— start"]').locator("xpath=../..")  # type: ignore[attr-defined]
+    track = thumb.locator("xpath=..").bounding_box()
+    box = thumb.bounding_box()
+    steps = int(
+        str(page.locator('[data-testid="stSidebar"] input[aria-label$="— start"]').get_attribute("max"))
+    )  # type: ignore[attr-defined]
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)  # type: ignore[attr-defined]
+    page.mouse.down()  # type: ignore[attr-defined]
+    page.mouse.move(x + track["width"] * months / steps, y, steps=8)  # type: ignore[attr-defined]
+    page.mouse.up()  # type: ignore[attr-defined]
+    _settle(page)
+
+
+def _reload(page: object) -> None:
+    """Open the address the page shows now in a fresh session: only the URL carries the state."""
+    _open(page, str(page.url))  # type: ignore[attr-defined]
+
+
+# The controls a page has of its own (sidebar filters aside): how to set one, how to read it back.
+PAGE_CONTROLS: dict[str, list[tuple[str, str, int]]] = {
+    # (kind, label, which option): a segment by its text, a selectbox by its option's position
+    "overview": [("segment", "Team", 0)],
+    "sla": [
+        ("segment", "Tier", 0),
+        ("segment", "Response", 0),
+        ("select", "Month", 1),
+        ("select", "Group", 1),
+    ],
+    "deltas": [("segment", "bug", 0)],
+    "clients": [("select", "Pick a client", 1)],
+    "managers": [("select", "Pick a CS manager", 1)],
+}
+
+
+def test_every_control_comes_back_from_the_url(served: dict[str, object], browser: object) -> None:
+    """Each page: set each control, open the URL afresh, see the same value; the sidebar's filters
+    set on the overview come back on every page through its address."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    url = str(served["url"])
+    _open(page, f"{url}/?lang=en")
+    # the sidebar: period (dragged), one value in each multiselect, then the language
+    whole = _period_shown(page)
+    _drag_period_start(page, 3)
+    period = _period_shown(page)
+    assert period[0] != whole[0] and period[1] == whole[1], (whole, period)  # the start moved
+    picked = {label: [_select(page, label, 0)] for label in ("Channels", "Task types")}
+    _reload(page)
+    assert _period_shown(page) == period
+    assert {label: _chips(page, label) for label in picked} == picked
+    filters = str(page.url).split("?", 1)[1]
+    for name in PAGES:
+        _open(page, f"{url}/{'' if name == 'overview' else name}?{filters}")
+        assert _period_shown(page) == period, name
+        assert {label: _chips(page, label) for label in picked} == picked, name
+        wanted: list[str] = []
+        for kind, label, index in PAGE_CONTROLS.get(name, []):
+            if kind == "segment":
+                wanted.append(_segment(page, label))
+            else:
+                wanted.append(_select(page, label, index))
+        if not wanted:
+            continue
+        _reload(page)
+        shown = _checked_segments(page) + [
+            _picked(page, label) for kind, label, _ in PAGE_CONTROLS[name] if kind == "select"
+        ]
+        assert set(wanted) <= set(shown), (name, wanted, shown, page.url)
+    # the language, last: the labels change with it
+    _open(page, f"{url}/?{filters}")
+    _select(page, "Language", 1)
+    _reload(page)
+    assert _picked(page, "Язык") == "Русский" and _period_shown(page) != whole
+    page.close()
