@@ -211,6 +211,9 @@ def test_monthly_charts_show_n_and_mark_small_and_partial_months(sample_db: Path
                      "FROM sla_compliance_monthly WHERE channel = 'chat' GROUP BY month)")  # fmt: skip
     assert bars["y"] == expected  # n per month, as thin bars on the second axis
     assert bars["yaxis"] == "y2" and bars["width"] == 6 * 86_400_000
+    # the bars stay low: their axis runs to 4 × the largest n, not the percent axis' 0-105
+    assert compliance["layout"]["yaxis2"]["range"] == [0, 4 * max(expected)]  # type: ignore[type-var]
+    assert compliance["layout"]["yaxis"]["range"] == [0, 105]
     small = [n < 30 for n in expected]  # type: ignore[union-attr]
     assert sum(small) == 1  # April 2025 only
     for line in lines:
