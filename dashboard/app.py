@@ -18,6 +18,7 @@ PAGES = Path(__file__).resolve().parent / "views"
 st.set_page_config(page_title="CS Pulse", page_icon=":material/monitor_heart:", layout="wide")
 version = components.snapshot_or_stop()
 components.seed_from_url()  # the language first: the navigation below is labelled in it
+components.page_style()
 t = components.t
 navigation = st.navigation(
     {

@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import html
 import re
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -20,6 +22,17 @@ import streamlit as st
 from dashboard import i18n, queries
 
 PLOT_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png"}}
+# Streamlit's own controls that only speak English and that a page can do without: the element
+# toolbar (search, fullscreen, column visibility, its own CSV — the page's "Download CSV" button
+# writes the reader's CSV), a column's header menu (sort, format, pin, hide; a click on the header
+# still sorts), the code block's copy button (the text can still be selected) and the fullscreen
+# button Streamlit adds to Plotly's toolbar (Plotly's own buttons speak the reader's language).
+UNTRANSLATED_CHROME = (
+    '[data-testid="stElementToolbar"]',
+    '[data-testid="stDataFrameColumnMenuTarget"]',
+    '[data-testid="stCode"] button',
+    '.modebar-btn[data-title="Fullscreen"]',
+)
 STATE_COLOURS = {
     "met": "#2e7d32",
     "breached": "#c62828",
@@ -33,13 +46,51 @@ def language() -> str:
     return str(st.session_state.get("lang", "en"))
 
 
-def _filter_value_label(column: str, value: object) -> str:
-    """A sidebar filter's option in the reader's language (statuses, tiers, "no manager")."""
-    return str(i18n.value_label(column, value, language()))
+def value_option(column: str, value: object, lang: str = "en") -> str:
+    """A widget's option in the reader's language (statuses, tiers, "no manager")."""
+    return str(i18n.value_label(column, value, lang))
+
+
+def task_type_option(value: str, lang: str = "en") -> str:
+    """A task type, or "all" of them (as resolution_deltas writes the row over every type)."""
+    return i18n.t("task_type_all", lang) if value == "all" else value_option("task_type", value, lang)
+
+
+def month_option(month: date, lang: str = "en") -> str:
+    return i18n.month_label(month, lang)
+
+
+# Options' labels bind the language when the widget is drawn: a widget's labels are also
+# computed outside the script run (AppTest does), where the session's language is not at hand.
 
 
 def t(key: str, **values: object) -> str:
     return i18n.t(key, language(), **values)
+
+
+def plot_config() -> dict[str, Any]:
+    """Plotly's config for a chart: its toolbar and notices in the reader's language."""
+    lang = language()
+    if lang not in i18n.PLOTLY_DICTIONARIES:
+        return PLOT_CONFIG
+    return PLOT_CONFIG | {"locale": lang, "locales": {lang: {"dictionary": i18n.PLOTLY_DICTIONARIES[lang]}}}
+
+
+# On a laptop's screen (1024-1280 px, the sidebar open) Streamlit's wide layout keeps 5rem each
+# side of the page: tables get a third of that back.
+NARROW_PAGE_CSS = (
+    "@media (max-width: 1280px) { [data-testid=stMainBlockContainer] "
+    "{ padding-left: 1.5rem !important; padding-right: 1.5rem !important; } }"
+)
+
+
+def page_style() -> None:
+    """The page's own CSS: narrow margins on small screens and, in a language Streamlit does not
+    speak, its English-only controls hidden (UNTRANSLATED_CHROME)."""
+    css = NARROW_PAGE_CSS
+    if language() != "en":
+        css += ", ".join(UNTRANSLATED_CHROME) + " { display: none !important; }"
+    st.html(f"<style>{css}</style>")
 
 
 # --- sidebar filters, kept in the URL ---------------------------------------------------------
@@ -87,7 +138,11 @@ def _to_url(filters: queries.Filters) -> None:
 
 
 def _period(months: list[date]) -> tuple[date | None, date | None]:
-    """The period slider over the months present; a stale or URL-given period is checked."""
+    """The period slider over the months present; a stale or URL-given period is checked.
+
+    The chosen period lives in "period" and reaches the slider as its value: a range slider whose
+    value was only ever set through its key is not known to be a range, and a moved thumb came
+    back as one month, which the check below then reset to the whole range."""
     if not months:
         return None, None
     if len(months) == 1:
@@ -95,17 +150,19 @@ def _period(months: list[date]) -> tuple[date | None, date | None]:
     seeded = st.session_state.pop("filter_period_url", None)
     by_label = {m.isoformat()[:7]: m for m in months}
     if seeded and seeded[0] in by_label and seeded[1] in by_label:
-        st.session_state["filter_period"] = (by_label[seeded[0]], by_label[seeded[1]])
-    stored = st.session_state.get("filter_period")
+        st.session_state["period"] = (by_label[seeded[0]], by_label[seeded[1]])
+    stored = st.session_state.get("period")
     if not (isinstance(stored, tuple | list) and len(stored) == 2 and set(stored) <= set(months)):
-        st.session_state["filter_period"] = (months[0], months[-1])  # e.g. after a rebuild
+        stored = (months[0], months[-1])  # e.g. after a rebuild
     chosen = st.sidebar.select_slider(
         t("period"),
         options=months,
-        format_func=lambda m: i18n.month_label(m, language()),
+        value=tuple(stored),
+        format_func=functools.partial(month_option, lang=language()),
         key="filter_period",
     )
     start, end = chosen if isinstance(chosen, tuple | list) else (chosen, chosen)
+    st.session_state["period"] = (start, end)
     return start, end
 
 
@@ -134,7 +191,8 @@ def sidebar(version: float | None) -> queries.Filters:
                 options,
                 key=key,
                 placeholder=t("all"),
-                format_func=functools.partial(_filter_value_label, FILTER_COLUMNS[name]),
+                select_all=False,  # none picked already means all; and its label is English only
+                format_func=functools.partial(value_option, FILTER_COLUMNS[name], lang=language()),
             )
         )
     st.sidebar.caption(t("share_hint"))
@@ -192,14 +250,35 @@ def _headers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns={c: t(f"col_{c}") for c in frame.columns if f"col_{c}" in i18n.TEXT})
 
 
+MISSING = "—"  # how every table shows a value that is not there (never None, nan or <NA>)
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str | bytes | list | tuple) and bool(pd.isna(value)))
+
+
 def _as_text(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Fractions as the reader writes them (decimal comma in Russian), as the tiles show them."""
+    """Fractions as the reader writes them (decimal comma in Russian), as the tiles show them, a
+    missing one as MISSING. Other columns keep their type (they sort as numbers and times); the
+    table draws their gaps as MISSING too (st.dataframe's placeholder)."""
     frame = frame.copy()
     for column in frame.columns:
         if frame[column].dtype.kind == "f":
             digits = _digits(str(column))
-            frame[column] = frame[column].map(lambda v, d=digits: i18n.number(v, lang, d) if v == v else None)
+            frame[column] = frame[column].map(
+                lambda v, d=digits: MISSING if _is_missing(v) else i18n.number(v, lang, d)
+            )
     return frame
+
+
+def interval_text(low: pd.Series, high: pd.Series, lang: str, digits: int = 1) -> list[str]:
+    """'−12.5 … 3.0' per row (decimal comma in Russian); MISSING where the interval is not there."""
+    return [
+        MISSING
+        if _is_missing(lo) or _is_missing(hi)
+        else f"{i18n.number(lo, lang, digits)} … {i18n.number(hi, lang, digits)}"
+        for lo, hi in zip(low, high, strict=True)
+    ]
 
 
 def csv_bytes(frame: pd.DataFrame, lang: str) -> bytes:
@@ -217,12 +296,28 @@ def csv_bytes(frame: pd.DataFrame, lang: str) -> bytes:
     return frame.to_csv(index=False).encode("utf-8")
 
 
-def table(frame: pd.DataFrame, name: str, height: int | Literal["auto"] = "auto") -> None:
+# Columns a table of figures leaves to its CSV: the name beside it says which account it is.
+CSV_ONLY_COLUMNS = ("account_id",)
+
+
+def table(
+    frame: pd.DataFrame, name: str, height: int | Literal["auto"] = "auto", listing: bool = False
+) -> None:
     """A table with translated headers and values, times in the default calendar's zone in the
-    reader's format, and a CSV download of what is shown."""
+    reader's format, and a CSV download of it. A table of figures (not a `listing` of tickets,
+    runs or sentences) fits the page's width: its id columns travel in the CSV only."""
     lang = language()
-    typed = _headers(readable(frame, lang))
-    shown = _as_text(typed, lang)
+    if not listing and "account_name" in frame.columns:
+        order = [
+            t(f"col_{c}") if f"col_{c}" in i18n.TEXT else c
+            for c in frame.columns
+            if c not in CSV_ONLY_COLUMNS
+        ]
+    else:
+        order = None
+    typed = readable(frame, lang)
+    shown = _headers(_as_text(typed, lang))  # decimals picked by the column's name, not its header
+    typed = _headers(typed)
     config: dict[str, Any] = {}
     for column in shown.columns:
         if shown[column].dtype.kind == "M":
@@ -232,14 +327,51 @@ def table(frame: pd.DataFrame, name: str, height: int | Literal["auto"] = "auto"
             )
         elif shown[column].map(lambda v: isinstance(v, date) and not isinstance(v, datetime)).any():
             config[column] = st.column_config.DateColumn(format=DATE_FORMATS.get(lang, "YYYY-MM-DD"))
-    st.dataframe(shown, hide_index=True, height=height, column_config=config)
-    st.download_button(
-        t("download_csv"),
-        csv_bytes(typed, lang),
-        file_name=re.sub(r"[^\w.-]+", "_", name) + ".csv",
-        mime="text/csv",
-        key=f"download_{name}",
-    )
+    if not listing:
+        visible = [c for c in shown.columns if order is None or c in order]
+        for column, width in fitted_widths(shown[visible]).items():
+            if column not in config:  # a header cut short says itself in full on hover
+                config[column] = st.column_config.Column(width=width, help=str(column))
+    # the container's key (st-key-figures-… / st-key-listing-…) tells the width test which is which
+    kind = "listing" if listing else "figures"
+    with st.container(key=kind + "-" + re.sub(r"[^\w-]+", "_", name)):
+        st.dataframe(
+            shown,
+            hide_index=True,
+            height=height,
+            column_config=config,
+            column_order=order,
+            placeholder=MISSING,
+        )
+        st.download_button(
+            t("download_csv"),
+            csv_bytes(typed, lang),
+            file_name=re.sub(r"[^\w.-]+", "_", name) + ".csv",
+            mime="text/csv",
+            key=f"download_{name}",
+        )
+
+
+TABLE_BUDGET_PX = 640  # a laptop's page (1024 px) beside the open sidebar, less the table's frame
+CHAR_PX, CELL_PADDING_PX, NARROWEST_PX = 7.5, 30, 64  # Streamlit's table font, 14 px, and its cells
+
+
+def fitted_widths(shown: pd.DataFrame, budget: int = TABLE_BUDGET_PX) -> dict[str, int]:
+    """Widths (px) for the columns a table must narrow to fit `budget`: the first column (what
+    the row is: a month, a group, a client) keeps its width, the widest of the others are cut to
+    one common width, the narrow ones keep theirs; nothing when the table fits as it is."""
+    natural = {
+        str(c): int(max(len(str(c)), *(len(str(v)) for v in shown[c]), 1) * CHAR_PX + CELL_PADDING_PX)
+        for c in shown.columns
+    }
+    if sum(natural.values()) <= budget or len(natural) < 2:
+        return {}
+    first, *others = natural
+    left = budget - natural[first]
+    cap = NARROWEST_PX
+    while cap < max(natural.values()) and sum(min(natural[c], cap + 1) for c in others) <= left:
+        cap += 1
+    return {c: cap for c in others if natural[c] > cap}
 
 
 def _as_shown(frame: pd.DataFrame) -> pd.DataFrame:
@@ -282,13 +414,15 @@ def safe_label(value: object) -> str:
 
 
 def month_ticks(figure: go.Figure, months: list[date]) -> None:
-    """Month labels in the reader's language, at most eight of them along the axis."""
+    """Month labels in the reader's language, at most five of them along the axis, the year
+    under the month ("Apr<br>2025"): on a half-width chart they then stand upright, not turned."""
     months = sorted(set(months))
-    step = max(1, -(-len(months) // 8))
+    step = max(1, -(-len(months) // 5))
     shown = months[::step]
     figure.update_xaxes(
         tickvals=[m.isoformat() for m in shown],
-        ticktext=[i18n.month_label(m, language()) for m in shown],
+        ticktext=["<br>".join(i18n.month_label(m, language()).rsplit(" ", 1)) for m in shown],
+        tickangle=0,
         title=t("month"),
     )
 
@@ -399,7 +533,7 @@ def line_chart(
         _month_axis(figure, list(frame["month"]), counts, marks)
     _layout(figure, y_title, percent)
     month_ticks(figure, list(frame["month"]))
-    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    st.plotly_chart(figure, config=plot_config(), key=key)
     if "tickets" in frame.columns:
         month_note(marks)
 
@@ -419,6 +553,29 @@ def compliance_lines(frame: pd.DataFrame, key: str, marks: tuple[int, date | Non
         key=key,
         marks=marks,
     )
+
+
+def account_labels(account_ids: Sequence[str], names: Sequence[object]) -> dict[str, str]:
+    """Each account as the reader knows it: by its name; the id beside a name two accounts share,
+    so the two can be told apart; the id alone when the export gave no name."""
+    named = {a: str(n).strip() if not _is_missing(n) else "" for a, n in zip(account_ids, names, strict=True)}
+    shared = {n for n, count in Counter(named.values()).items() if n and count > 1}
+    return {a: (f"{n} ({a})" if n in shared else n) if n else a for a, n in named.items()}
+
+
+def account_picker(container: Any, label: str, accounts: pd.DataFrame, key: str, param: str) -> str:
+    """Pick one account by name (sorted as a reader looks for it); the address bar keeps its id."""
+    labels = account_labels(list(accounts["account_id"]), list(accounts["account_name"]))
+    options = sorted(labels, key=lambda a: (labels[a].casefold(), a))
+    if st.session_state.get(key, options[0]) not in options:  # e.g. gone after a rebuild
+        st.session_state.pop(key)
+    seed_from_param(key, param, options)
+    picked = container.selectbox(
+        label, options, index=0, format_func=labels.__getitem__, key=key, placeholder=t("choose")
+    )
+    account_id = str(picked if picked is not None else options[0])
+    keep_in_url(param, account_id)
+    return account_id
 
 
 def seed_from_param(key: str, param: str, options: list[Any], parse: Any = str) -> None:
@@ -455,7 +612,8 @@ def choice(
         seed_from_param(key, param, options)
     if key not in st.session_state:
         st.session_state[key] = default
-    picked = container.segmented_control(label, options, format_func=format_func or t, key=key)
+    format_func = format_func or functools.partial(i18n.t, language=language())
+    picked = container.segmented_control(label, options, format_func=format_func, key=key)
     value = str(picked or default)
     if param:
         keep_in_url(param, value)
@@ -504,7 +662,9 @@ def grouped_lines(
     _month_axis(figure, list(totals["month"]), totals["tickets"], marks)
     _layout(figure, y_title, percent=True)
     month_ticks(figure, every)
-    chosen = st.plotly_chart(figure, config=PLOT_CONFIG, key=key, on_select="rerun", selection_mode="points")
+    chosen = st.plotly_chart(
+        figure, config=plot_config(), key=key, on_select="rerun", selection_mode="points"
+    )
     month_note(marks)
     return chosen
 
@@ -519,7 +679,8 @@ def _layout(figure: go.Figure, y_title: str, percent: bool) -> None:
         separators=", " if language() == "ru" else ".,",
     )
     if percent:
-        figure.update_yaxes(range=[0, 105], ticksuffix="%")
+        # the percent axis only: update_yaxes would also stretch the n bars' axis (y2) to 0-105
+        figure.update_layout(yaxis={"range": [0, 105], "ticksuffix": "%"})
 
 
 def state_bar(counts: dict[str, float]) -> None:
@@ -536,7 +697,7 @@ def state_bar(counts: dict[str, float]) -> None:
             )
         )
     figure.update_layout(barmode="stack", height=140, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    st.plotly_chart(figure, config=PLOT_CONFIG)
+    st.plotly_chart(figure, config=plot_config())
 
 
 def snapshot_or_stop() -> float:
@@ -586,7 +747,7 @@ def adoption_heatmap(frame: pd.DataFrame, key: str) -> None:
         xaxis_title=t("module"),
         yaxis={"autorange": "reversed"},
     )
-    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    st.plotly_chart(figure, config=plot_config(), key=key)
 
 
 def bars(
@@ -621,7 +782,7 @@ def bars(
         yaxis={"autorange": "reversed"},
         separators=", " if language() == "ru" else ".,",
     )
-    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    st.plotly_chart(figure, config=plot_config(), key=key)
 
 
 def forest_plot(frame: pd.DataFrame, labels: list[str], key: str, claim: tuple[float, float] | None) -> None:
@@ -661,7 +822,7 @@ def forest_plot(frame: pd.DataFrame, labels: list[str], key: str, claim: tuple[f
         yaxis={"autorange": "reversed"},
         separators=", " if language() == "ru" else ".,",
     )
-    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    st.plotly_chart(figure, config=plot_config(), key=key)
 
 
 def price_scatter(frame: pd.DataFrame, key: str) -> None:
@@ -694,7 +855,7 @@ def price_scatter(frame: pd.DataFrame, key: str) -> None:
         yaxis_title=t("formula_price"),
         separators=", " if language() == "ru" else ".,",
     )
-    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    st.plotly_chart(figure, config=plot_config(), key=key)
 
 
 def score_line(history: pd.DataFrame, key: str) -> None:
@@ -714,4 +875,4 @@ def score_line(history: pd.DataFrame, key: str) -> None:
     )
     figure.update_yaxes(range=[0, 105])
     month_ticks(figure, list(history["month"]))
-    st.plotly_chart(figure, config=PLOT_CONFIG, key=key)
+    st.plotly_chart(figure, config=plot_config(), key=key)

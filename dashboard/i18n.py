@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_day_names
 from babel.numbers import format_decimal, format_percent
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
@@ -77,6 +77,15 @@ TEXT: dict[str, dict[str, str]] = {
     "csat": {"en": "CSAT (1–5)", "ru": "CSAT (1–5)"},
     "tickets": {"en": "Tickets", "ru": "Обращения"},
     "by_month": {"en": "By month", "ru": "По месяцам"},
+    "hours_note": {
+        "en": "Hours (h) are business hours of each client's SLA calendar.",
+        "ru": "Часы (ч) — рабочие, по календарю SLA каждого клиента.",
+    },
+    "sla_and_speed_by_month": {"en": "SLA and speed by month", "ru": "SLA и скорость по месяцам"},
+    "backlog_and_quality_by_month": {
+        "en": "Backlog and quality by month",
+        "ru": "Бэклог и качество по месяцам",
+    },
     "compliance_pct": {"en": "Compliance, %", "ru": "Соблюдение, %"},
     "business_hours_axis": {"en": "Business hours", "ru": "Рабочие часы"},
     "month": {"en": "Month", "ru": "Месяц"},
@@ -344,18 +353,15 @@ TEXT: dict[str, dict[str, str]] = {
     "col_open_breached_tickets": {"en": "Open, breached", "ru": "Открыто, просрочено"},
     "col_response_pct": {"en": "Response SLA, %", "ru": "SLA реакции, %"},
     "col_resolution_pct": {"en": "Resolution SLA, %", "ru": "SLA решения, %"},
-    "col_median_resolution_h": {
-        "en": "Median resolution, business h",
-        "ru": "Медиана решения, рабочих ч",
-    },
+    "col_median_resolution_h": {"en": "Median resolution, h", "ru": "Медиана решения, ч"},
     "col_group": {"en": "Group", "ru": "Группа"},
     "col_month": {"en": "Month", "ru": "Месяц"},
     "col_mrr": {"en": "MRR", "ru": "MRR"},
     "col_file": {"en": "File", "ru": "Файл"},
     "col_run_id": {"en": "Run", "ru": "Загрузка"},
     "col_backlog": {"en": "Backlog (open)", "ru": "Бэклог (открыто)"},
-    "col_median_response_h": {"en": "Median response, business h", "ru": "Медиана реакции, рабочих ч"},
-    "col_p90_resolution_h": {"en": "P90 resolution, business h", "ru": "P90 решения, рабочих ч"},
+    "col_median_response_h": {"en": "Median response, h", "ru": "Медиана реакции, ч"},
+    "col_p90_resolution_h": {"en": "P90 resolution, h", "ru": "P90 решения, ч"},
     "col_reopen_pct": {"en": "Reopened, %", "ru": "Переоткрыто, %"},
     "col_reassignment_pct": {"en": "Reassigned, %", "ru": "Переназначено, %"},
     "col_csat": {"en": "CSAT (1–5)", "ru": "CSAT (1–5)"},
@@ -411,8 +417,8 @@ TEXT: dict[str, dict[str, str]] = {
     "col_group_b": {"en": "Against", "ru": "Против"},
     "col_n_a": {"en": "n", "ru": "n"},
     "col_n_b": {"en": "n (against)", "ru": "n (против)"},
-    "col_median_a_h": {"en": "Median, business h", "ru": "Медиана, рабочих ч"},
-    "col_median_b_h": {"en": "Median (against), business h", "ru": "Медиана (против), рабочих ч"},
+    "col_median_a_h": {"en": "Median, h", "ru": "Медиана, ч"},
+    "col_median_b_h": {"en": "Median (against), h", "ru": "Медиана (против), ч"},
     "col_delta_pct": {"en": "Delta, %", "ru": "Разница, %"},
     "col_ci": {"en": "95 % CI, %", "ru": "95 % ДИ, %"},
     "col_verdict": {"en": "Verdict", "ru": "Вывод"},
@@ -532,9 +538,57 @@ TEXT: dict[str, dict[str, str]] = {
     "value_pricing_status_overpriced": {"en": "overpriced", "ru": "переоценён"},
     "value_pricing_status_in line": {"en": "in line", "ru": "в норме"},
     "value_pricing_status_no price": {"en": "no price", "ru": "нет цены"},
+    "value_group_b_others": {"en": "others", "ru": "остальные"},
+    "value_reassignments_0": {"en": "no hand-off", "ru": "без передач"},
+    "value_reassignments_1": {"en": "1 hand-off", "ru": "1 передача"},
+    "value_reassignments_2+": {"en": "2+ hand-offs", "ru": "2+ передачи"},
+    "value_group_a_others": {"en": "others", "ru": "остальные"},
+    "value_calendar_default": {"en": "default", "ru": "по умолчанию"},
     "value_bool_True": {"en": "yes", "ru": "да"},
     "value_bool_False": {"en": "no", "ru": "нет"},
 }
+
+
+# Plotly's own words (the chart toolbar's tooltips, its notices) in Russian, handed to each chart
+# as its `locales` config: Streamlit's Plotly bundle registers no locale but English. The keys are
+# Plotly's English strings, as its localize() looks them up.
+PLOTLY_DICTIONARIES: dict[str, dict[str, str]] = {
+    "ru": {
+        "Autoscale": "Автомасштаб",
+        "Box Select": "Выделить прямоугольником",
+        "Lasso Select": "Выделить лассо",
+        "Compare data on hover": "Сравнивать значения при наведении",
+        "Show closest data on hover": "Показывать ближайшее значение при наведении",
+        "Toggle Spike Lines": "Линии к осям",
+        "Download plot as a PNG": "Сохранить график как PNG",
+        "Download plot": "Сохранить график",
+        "Download plot as JSON": "Сохранить график как JSON",
+        "Preparing image - this may take a few seconds": "Готовим изображение — это может занять пару секунд",
+        "Taking snapshot - this may take a few seconds": "Делаем снимок — это может занять пару секунд",
+        "Snapshot succeeded": "Снимок готов",
+        "Sorry, there was a problem downloading your snapshot!": "Не удалось сохранить снимок",
+        "Double-click to zoom back out": "Двойной щелчок — вернуть масштаб",
+        "Double-click on legend to isolate one trace": "Двойной щелчок по легенде — оставить одну линию",
+        "Pan": "Сдвиг",
+        "Reset axes": "Сбросить оси",
+        "Reset view": "Сбросить вид",
+        "Reset views": "Сбросить виды",
+        "Reset": "Сбросить",
+        "Zoom": "Масштаб",
+        "Zoom in": "Увеличить",
+        "Zoom out": "Уменьшить",
+        "Produced with Plotly.js": "Сделано в Plotly.js",
+        "trace": "ряд",
+        "new text": "новый текст",
+    },
+}
+
+
+def weekdays(codes: list[str], language: str = "en") -> str:
+    """["mon", "tue"] (as the config writes them) -> 'Mon, Tue' / 'пн, вт'."""
+    names = get_day_names("abbreviated", locale=locale_of(language))
+    order = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    return ", ".join(str(names[order.index(c)]) if c in order else c for c in codes)
 
 
 def t(key: str, language: str = "en", **values: object) -> str:

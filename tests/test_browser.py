@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from datetime import date
@@ -269,8 +270,32 @@ def _full_page(page: object, path: Path, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 1000})  # type: ignore[attr-defined]
 
 
+# Tables that stick out of the page's main block, and tables of figures (st-key-figures-…; a
+# listing of tickets or runs may scroll) whose columns need a horizontal scroll; tables in a tab
+# not shown have no width and are left out.
+TABLE_OVERFLOW = """
+() => {
+  const main = document.querySelector('[data-testid=stMainBlockContainer]').getBoundingClientRect();
+  const out = [];
+  for (const table of document.querySelectorAll('[data-testid=stDataFrame]')) {
+    const box = table.getBoundingClientRect();
+    if (box.width === 0) continue;
+    const key = [...table.closest('[class*="st-key-"]').classList].find(c => c.startsWith('st-key-'));
+    if (box.left < main.left - 1 || box.right > main.right + 1) out.push(`${key} sticks out`);
+    const grid = table.querySelector('.dvn-scroller');
+    if (key.startsWith('st-key-figures-') && grid.scrollWidth > grid.clientWidth + 1) {
+      out.push(`${key} scrolls: ${grid.scrollWidth} px in ${grid.clientWidth}`);
+    }
+  }
+  return out;
+}
+"""
+
+
 def test_every_page_at_1024_and_1440_px_in_both_languages(served: dict[str, object], browser: object) -> None:
-    """Screenshots land in screenshots/ (and, English at 1440 px, in docs/screens/): look at them."""
+    """Screenshots land in screenshots/ (and, English at 1440 px, in docs/screens/): look at them.
+    Every table stays inside the page, and a table of figures needs no horizontal scroll."""
+    overflowing: list[str] = []
     SCREENSHOTS.mkdir(exist_ok=True)
     DOCS_SCREENS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
@@ -284,8 +309,10 @@ def test_every_page_at_1024_and_1440_px_in_both_languages(served: dict[str, obje
                 assert page.get_by_text("Deploy", exact=True).count() == 0
                 _full_page(page, SCREENSHOTS / f"{name}_{lang}_{width}.png", width)
                 if width == 1440 and lang == "en":
-                    _full_page(page, DOCS_SCREENS / f"{name}.png", width)
+                    shutil.copyfile(SCREENSHOTS / f"{name}_{lang}_{width}.png", DOCS_SCREENS / f"{name}.png")
+                overflowing += [f"{name} {lang} {width}: {t}" for t in page.evaluate(TABLE_OVERFLOW)]
     page.close()
+    assert not overflowing, overflowing
 
 
 def test_the_russian_csv_reads_back_with_semicolons_and_decimal_commas(
@@ -313,4 +340,222 @@ def test_the_russian_csv_reads_back_with_semicolons_and_decimal_commas(
     assert not english.startswith(b"\xef\xbb\xbf")
     header = next(csv.reader(io.StringIO(english.decode("utf-8"))))
     assert i18n.t("col_resolution_pct", "en") in header
+    page.close()
+
+
+# English words of a UI a Russian reader must not meet: Streamlit's and Plotly's own labels, and
+# ours where a translation was forgotten. Whole words, any case.
+ENGLISH_UI = ("Select all", "Deploy", "Download", "Month", "Group", "Client", "Manager", "None", "Search",
+              "Clear", "Fullscreen", "Zoom", "Autoscale", "Reset", "Pan", "Copy", "Choose", "No results",
+              "Show/hide", "Sort", "others", "default", "standard", "Running", "Stop")  # fmt: skip
+
+# Text a reader sees (or gets as a tooltip on hover), without the data: not the tables' cells, the
+# charts' tick labels and hover boxes, the code block, nor icon ligatures (":material/…:").
+VISIBLE_UI_TEXT = """
+() => {
+  const data = '[data-testid=stDataFrame], .js-plotly-plot .xtick, .js-plotly-plot .ytick, '
+    + '.js-plotly-plot .hoverlayer, [data-testid=stCode] pre, [data-testid=stIconMaterial]';
+  const shown = el => el.checkVisibility({visibilityProperty: true}) && (() => {
+    const box = el.getBoundingClientRect();
+    return box.width > 1 && box.height > 1 && box.right > 0 && box.bottom > 0;
+  })();
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    const text = walker.currentNode.textContent.trim();
+    if (!text || !el || el.closest('script, style, noscript') || el.closest(data)) continue;
+    if (getComputedStyle(el).fontFamily.includes('Material')) continue;
+    if (shown(el)) out.push(text);
+  }
+  // tooltips: Plotly's toolbar (data-title), titles, placeholders, Streamlit's toolbar buttons
+  const tips = '[title], [data-title], [placeholder], [data-testid=stElementToolbar] [aria-label], '
+    + '[data-testid=stCode] button[aria-label]';
+  for (const el of document.querySelectorAll(tips)) {
+    if (el.closest(data) && !el.closest('[data-testid=stElementToolbar]')) continue;
+    if (!el.checkVisibility({visibilityProperty: true})) continue;
+    for (const name of ['title', 'data-title', 'placeholder', 'aria-label']) {
+      const value = el.getAttribute(name);
+      if (value) out.push(value);
+    }
+  }
+  return out;
+}
+"""
+
+
+def _data_values(db: Path) -> list[str]:
+    """Names and words that come from the exports (accounts, people, modules, subjects): data,
+    whatever language they are in, so they are taken out before the UI words are looked for."""
+    import duckdb
+
+    from pipelines.warehouse import snapshot_path
+
+    with duckdb.connect(str(snapshot_path(db)), read_only=True) as con:
+        rows = con.execute(
+            "SELECT account_name FROM account_summary UNION SELECT cs_manager FROM account_summary "
+            "UNION SELECT sales_owner FROM account_summary UNION SELECT module FROM adoption_gaps "
+            "UNION SELECT assignee FROM sla_tickets UNION SELECT team FROM sla_tickets "
+            "UNION SELECT subject FROM sla_tickets"
+        ).fetchall()
+    return sorted({str(v) for (v,) in rows if v}, key=len, reverse=True)
+
+
+def _english_words(texts: list[str], data: list[str]) -> set[str]:
+    found = set()
+    for text in texts:
+        for value in data:
+            text = text.replace(value, " ")
+        found |= {w for w in ENGLISH_UI if re.search(rf"(?<![\w/]){re.escape(w)}(?![\w/])", text, re.I)}
+    return found
+
+
+def test_no_english_ui_words_on_any_page_in_russian(served: dict[str, object], browser: object) -> None:
+    data = _data_values(Path(str(served["db"])))
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    found: dict[str, set[str]] = {}
+    for name in PAGES:
+        _open(page, f"{served['url']}/{'' if name == 'overview' else name}?lang=ru")
+        texts = page.evaluate(VISIBLE_UI_TEXT)
+        if name == "overview":  # the sidebar's pickers, opened: what their drop-downs say
+            for picker in page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"] input').all():
+                picker.click()
+                page.keyboard.press("ArrowDown")
+                page.wait_for_selector('[data-testid="stMultiSelectDropdown"]', timeout=10_000)
+                texts += page.evaluate(VISIBLE_UI_TEXT)
+                page.keyboard.press("Escape")
+        if words := _english_words(texts, data):
+            found[name] = words
+    page.close()
+    assert not found, found
+
+
+def _select(page: object, label: str, index: int) -> str:
+    """Pick the index-th option of the selectbox or multiselect labelled `label`; its text."""
+    box = page.locator(f'input[aria-label="{label}"]').first  # type: ignore[attr-defined]
+    box.click()
+    page.keyboard.press("ArrowDown")  # type: ignore[attr-defined]
+    option = page.locator('[role="option"]').nth(index)  # type: ignore[attr-defined]
+    text = str(option.inner_text()).strip()
+    option.click()
+    page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    _settle(page)
+    return text
+
+
+def _chips(page: object, label: str) -> list[str]:
+    """The options a multiselect shows as picked."""
+    picker = page.locator('[data-testid="stMultiSelect"]').filter(  # type: ignore[attr-defined]
+        has=page.locator(f'input[aria-label="{label}"]')  # type: ignore[attr-defined]
+    )
+    return sorted(str(tag.get_attribute("aria-label")) for tag in picker.locator("[data-tag]").all())
+
+
+def _segment(page: object, label: str | None = None) -> str:
+    """Click the segment `label` of a segmented control, or read which one is chosen (the first
+    control's, when label is None)."""
+    buttons = page.locator('[data-testid="stButtonGroup"] button')  # type: ignore[attr-defined]
+    if label is None:
+        return str(buttons.and_(page.locator('[aria-checked="true"]')).first.inner_text()).strip()  # type: ignore[attr-defined]
+    buttons.filter(has_text=re.compile(f"^{re.escape(label)}$")).first.click()
+    _settle(page)
+    return label
+
+
+def _checked_segments(page: object) -> list[str]:
+    chosen = page.locator('[data-testid="stButtonGroup"] button[aria-checked="true"]')  # type: ignore[attr-defined]
+    return [str(button.inner_text()).strip() for button in chosen.all()]
+
+
+def _period_shown(page: object) -> tuple[str, str]:
+    ends = [
+        page.locator(f'[data-testid="stSidebar"] input[aria-label$="— {end}"]').get_attribute(
+            "aria-valuetext"
+        )  # type: ignore[attr-defined]
+        for end in ("start", "end")
+    ]
+    return str(ends[0]), str(ends[1])
+
+
+def _drag_period_start(page: object, months: int) -> None:
+    """Move the period's start thumb `months` steps to the right with the mouse."""
+    thumb = page.locator('[data-testid="stSidebar"] input[aria-label$="— start"]').locator("xpath=../..")  # type: ignore[attr-defined]
+    track = thumb.locator("xpath=..").bounding_box()
+    box = thumb.bounding_box()
+    steps = int(
+        str(page.locator('[data-testid="stSidebar"] input[aria-label$="— start"]').get_attribute("max"))
+    )  # type: ignore[attr-defined]
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)  # type: ignore[attr-defined]
+    page.mouse.down()  # type: ignore[attr-defined]
+    page.mouse.move(x + track["width"] * months / steps, y, steps=8)  # type: ignore[attr-defined]
+    page.mouse.up()  # type: ignore[attr-defined]
+    _settle(page)
+
+
+def _reload(page: object) -> None:
+    """Open the address the page shows now in a fresh session: only the URL carries the state."""
+    _open(page, str(page.url))  # type: ignore[attr-defined]
+
+
+# The controls a page has of its own (sidebar filters aside): how to set one, how to read it back.
+PAGE_CONTROLS: dict[str, list[tuple[str, str, int]]] = {
+    # (kind, label, which option): a segment by its text, a selectbox by its option's position
+    "overview": [("segment", "Team", 0)],
+    "sla": [
+        ("segment", "Tier", 0),
+        ("segment", "Response", 0),
+        ("select", "Month", 1),
+        ("select", "Group", 1),
+    ],
+    "deltas": [("segment", "bug", 0)],
+    "clients": [("select", "Pick a client", 1)],
+    "managers": [("select", "Pick a CS manager", 1)],
+}
+
+
+def test_every_control_comes_back_from_the_url(served: dict[str, object], browser: object) -> None:
+    """Each page: set each control, open the URL afresh, see the same value; the sidebar's filters
+    set on the overview come back on every page through its address."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    url = str(served["url"])
+    _open(page, f"{url}/?lang=en")
+    # the sidebar: period (dragged), one value in each multiselect, then the language
+    whole = _period_shown(page)
+    _drag_period_start(page, 3)
+    period = _period_shown(page)
+    assert period[0] != whole[0] and period[1] == whole[1], (whole, period)  # the start moved
+    every = ("CS managers", "Tiers", "Channels", "Task types")
+    picked = {label: [_select(page, label, 0)] for label in every}
+    _reload(page)
+    assert _period_shown(page) == period
+    assert {label: _chips(page, label) for label in every} == picked
+    # the other pages with fewer filters, so that each still has tickets to draw its controls
+    query = urllib.parse.parse_qs(str(page.url).split("?", 1)[1])
+    filters = urllib.parse.urlencode(
+        {k: v for k, v in query.items() if k not in ("managers", "tiers")}, doseq=True
+    )
+    picked = {label: picked[label] for label in ("Channels", "Task types")}
+    for name in PAGES:
+        _open(page, f"{url}/{'' if name == 'overview' else name}?{filters}")
+        assert _period_shown(page) == period, name
+        assert {label: _chips(page, label) for label in picked} == picked, name
+        wanted: list[str] = []
+        for kind, label, index in PAGE_CONTROLS.get(name, []):
+            if kind == "segment":
+                wanted.append(_segment(page, label))
+            else:
+                wanted.append(_select(page, label, index))
+        if not wanted:
+            continue
+        _reload(page)
+        shown = _checked_segments(page) + [
+            _picked(page, label) for kind, label, _ in PAGE_CONTROLS[name] if kind == "select"
+        ]
+        assert set(wanted) <= set(shown), (name, wanted, shown, page.url)
+    # the language, last: the labels change with it
+    _open(page, f"{url}/?{filters}")
+    _select(page, "Language", 1)
+    _reload(page)
+    assert _picked(page, "Язык") == "Русский" and _period_shown(page) != whole
     page.close()

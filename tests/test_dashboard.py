@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import i18n
+from dashboard import components, i18n
 from pipelines.warehouse import snapshot_path
 from tests.conftest import run_cli
 
@@ -211,6 +211,9 @@ def test_monthly_charts_show_n_and_mark_small_and_partial_months(sample_db: Path
                      "FROM sla_compliance_monthly WHERE channel = 'chat' GROUP BY month)")  # fmt: skip
     assert bars["y"] == expected  # n per month, as thin bars on the second axis
     assert bars["yaxis"] == "y2" and bars["width"] == 6 * 86_400_000
+    # the bars stay low: their axis runs to 4 × the largest n, not the percent axis' 0-105
+    assert compliance["layout"]["yaxis2"]["range"] == [0, 4 * max(expected)]  # type: ignore[type-var]
+    assert compliance["layout"]["yaxis"]["range"] == [0, 105]
     small = [n < 30 for n in expected]  # type: ignore[union-attr]
     assert sum(small) == 1  # April 2025 only
     for line in lines:
@@ -225,8 +228,6 @@ def test_monthly_charts_show_n_and_mark_small_and_partial_months(sample_db: Path
 def test_an_empty_month_breaks_the_line() -> None:
     """January 5 tickets, no February, March 40: February comes back as a missing value."""
     import pandas as pd
-
-    from dashboard import components
 
     frame = pd.DataFrame(
         {"month": [date(2026, 1, 1), date(2026, 3, 1)], "tickets": [5, 40], "rate": [0.5, 0.9]}
@@ -280,3 +281,88 @@ def test_queues_show_business_time_client_names_and_russian_values(sample_db: Pa
     assert set(at_risk[t("col_sla_state")]) <= states
     statuses = set(at_risk[t("col_status")])
     assert statuses and not statuses & {"in_progress", "new", "pending", "waiting_on_customer", "on_hold"}
+
+
+MISSING_SHOWN = re.compile(r"\b(None|nan|NaN|NaT)\b|<NA>")
+
+
+def _shown_missing(shown: object) -> list[str]:
+    """The columns of a rendered dataframe where a reader would see None/nan/<NA>: text that
+    spells one, or a null while the table has no placeholder (Streamlit draws it as "None")."""
+    frame, placeholder = shown.value, shown.proto.placeholder  # type: ignore[attr-defined]
+    spelt = lambda v: isinstance(v, str) and bool(MISSING_SHOWN.search(v))  # noqa: E731
+    columns = [c for c in frame.columns if frame[c].map(spelt).any()]
+    if placeholder in ("", "None") or MISSING_SHOWN.search(placeholder):
+        columns += [c for c in frame.columns if frame[c].isna().any()]
+    return sorted(set(map(str, columns)))
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_no_table_shows_none_nan_or_na(sample_db: Path, language: str) -> None:
+    """Missing values read as "—" on every page's tables, in both languages."""
+    app = _app(lang=language)
+    app.run()
+    problems: dict[str, list[str]] = {}
+    for page in PAGES:
+        app.switch_page(f"views/{page}.py").run()
+        assert not app.exception, (page, [e.value for e in app.exception])
+        for index, shown in enumerate(app.dataframe):
+            if columns := _shown_missing(shown):
+                problems[f"{page}[{index}]"] = columns
+    assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
+    assert app.dataframe[0].proto.placeholder == components.MISSING
+
+
+def test_account_labels_are_names_with_the_id_only_for_a_shared_name() -> None:
+    labels = components.account_labels(["ACC-1", "ACC-2", "ACC-3", "ACC-4"], ["Acme", "Acme", "Beta", None])
+    # two accounts called Acme: the id tells them apart; Beta is unique; ACC-4 has no name
+    assert labels == {"ACC-1": "Acme (ACC-1)", "ACC-2": "Acme (ACC-2)", "ACC-3": "Beta", "ACC-4": "ACC-4"}
+
+
+def test_client_picker_shows_names_and_keeps_the_id_in_the_url(sample_db: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(snapshot_path(sample_db)), read_only=True) as con:
+        rows = con.execute("SELECT account_id, account_name FROM account_summary").fetchall()
+    app = _app()
+    app.run()
+    app.switch_page("views/clients.py").run()
+    assert not app.exception
+    picker = app.selectbox(key="client_account")
+    names = [name for _, name in rows]
+    shown = {name if names.count(name) == 1 else f"{name} ({account_id})" for account_id, name in rows}
+    assert set(picker.options) == shown  # names, not ids
+    assert not any(account_id in picker.options for account_id, _ in rows)
+    wanted = rows[-1][0]
+    picker.set_value(wanted).run()
+    assert not app.exception
+    assert app.query_params["account"] == wanted  # the id travels in the address bar
+    assert app.selectbox(key="client_account").value == wanted
+    # and a shared link opens that account again
+    again = _app(account=wanted)
+    again.run()
+    again.switch_page("views/clients.py").run()
+    assert again.selectbox(key="client_account").value == wanted
+
+
+def test_every_label_and_plotly_word_has_a_russian_text() -> None:
+    untranslated = [key for key, texts in i18n.TEXT.items() if not texts.get("ru")]
+    assert not untranslated
+    assert all(i18n.PLOTLY_DICTIONARIES["ru"].values())
+    assert i18n.weekdays(["mon", "fri"], "ru") == "пн, пт"  # the config's day codes, in words
+
+
+def test_a_wide_table_of_figures_is_narrowed_to_the_budget_keeping_its_first_column() -> None:
+    import pandas as pd
+
+    from dashboard import components
+
+    narrow = pd.DataFrame({"Month": ["Oct 2026"], "Tickets": [12]})
+    assert components.fitted_widths(narrow, budget=640) == {}  # fits: Streamlit sizes it
+    headers = [f"A long header number {n}" for n in range(7)]  # 22 characters each: 195 px
+    wide = pd.DataFrame({"Group": ["(no manager)"], **{h: [93.5] for h in headers}})
+    widths = components.fitted_widths(wide, budget=640)
+    assert "Group" not in widths  # what the row is stays whole
+    group = 12 * components.CHAR_PX + components.CELL_PADDING_PX  # "(no manager)": 12 characters
+    assert group + sum(widths.values()) <= 640 and set(widths) == set(headers)
+    assert set(widths.values()) == {(640 - group) // 7}  # one common width, the budget shared

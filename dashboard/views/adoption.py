@@ -34,7 +34,7 @@ else:
     shown = calls[
         ["cs_manager", "rank", "account_id", "account_name", "value_at_stake", "offer_text", "action_text"]
     ]
-    components.table(shown.assign(value_at_stake=shown["value_at_stake"].round(0)), "call_list")
+    components.table(shown.assign(value_at_stake=shown["value_at_stake"].round(0)), "call_list", listing=True)
 
 st.subheader(t("adoption_heatmap"))
 adoption_settings = queries.settings_in_force(version, "adoption")

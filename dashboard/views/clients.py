@@ -15,23 +15,16 @@ accounts = queries.accounts(version)
 if accounts.empty:
     st.info(t("no_data"))
     st.stop()
-names = dict(zip(accounts["account_id"], accounts["account_name"].fillna(""), strict=True))
-chosen = st.query_params.get("account")
-account_id = st.selectbox(
-    t("pick_client"),
-    list(accounts["account_id"]),
-    index=list(accounts["account_id"]).index(chosen) if chosen in names else 0,
-    format_func=lambda a: f"{names[a]} ({a})" if names[a] else a,
-    key="client_account",
-    placeholder=t("choose"),
-)
-st.query_params["account"] = account_id
+account_id = components.account_picker(st, t("pick_client"), accounts, "client_account", "account")
 account = accounts.set_index("account_id").loc[account_id]
 
 first, second, third, fourth = st.columns(4)
 first.metric(t("manager"), account["cs_manager"] or t("no_manager"))
-second.metric(t("tier"), account["tier"])
-third.metric(t("calendar"), account["calendar"] or "—")
+second.metric(t("tier"), components.value_option("tier", account["tier"], lang))
+third.metric(
+    t("calendar"),
+    components.value_option("calendar", account["calendar"], lang) if account["calendar"] else "—",
+)
 fourth.metric(t("open_tickets"), i18n.number(account["open_tickets"], lang))
 if account["is_placeholder"]:
     st.warning(t("placeholder_account"))
@@ -54,7 +47,7 @@ if health:
     components.table(
         modules.assign(adoption_pct=(modules["adoption_rate"].astype(float) * 100).round(1))[
             ["module", "paid", "active_users_30d", "adoption_pct", "last_used_at", "is_gap", "trend_pct"]
-        ].round(1),
+        ],  # the table rounds trend_pct to one decimal, as every percentage
         f"modules_{account_id}",
     )
 
@@ -80,6 +73,6 @@ st.caption(t("compliance_rule"))
 
 open_tab, all_tab = st.tabs([t("open_tickets"), t("client_tickets")])
 with open_tab:
-    components.table(tickets[tickets["resolved_at"].isna()], f"open_tickets_{account_id}")
+    components.table(tickets[tickets["resolved_at"].isna()], f"open_tickets_{account_id}", listing=True)
 with all_tab:
-    components.table(tickets, f"tickets_{account_id}")
+    components.table(tickets, f"tickets_{account_id}", listing=True)

@@ -40,7 +40,7 @@ shown_runs = [
     "message",
     "finished_at",
 ]
-components.table(runs[[c for c in shown_runs if c in runs.columns]], "ingest_runs")
+components.table(runs[[c for c in shown_runs if c in runs.columns]], "ingest_runs", listing=True)
 failed = runs[runs["run_status"] == "failed"]
 for file in failed["file"]:
     st.error(t("run_failed", file=file))
@@ -60,7 +60,7 @@ else:
         )
     )
     rejected["category"] = rejected["category"].map(lambda c: t(f"reject_{c}"))
-    components.table(rejected, "rejected_rows", height=300)
+    components.table(rejected, "rejected_rows", height=300, listing=True)
 
 st.subheader(t("ingest_warnings"))
 warnings = queries.ingest_warnings(version)
@@ -68,7 +68,9 @@ if warnings.empty:
     st.success(t("no_ingest_warnings"))
 else:
     warnings["category"] = warnings["category"].map(lambda c: t(f"warning_{c}"))
-    components.table(warnings[["file", "category", "column", "value", "rows", "message"]], "ingest_warnings")
+    components.table(
+        warnings[["file", "category", "column", "value", "rows", "message"]], "ingest_warnings", listing=True
+    )
 
 st.subheader(t("defaults_applied"))
 calendar = queries.settings_in_force(version, "calendars").get("default", {})
@@ -77,21 +79,23 @@ if calendar:
         t(
             "default_calendar_applied",
             timezone=calendar.get("timezone", ""),
-            workdays=", ".join(calendar.get("workdays", [])),
+            workdays=i18n.weekdays(list(calendar.get("workdays", [])), lang),
             hours=", ".join(calendar.get("hours", [])),
             holidays=calendar.get("holidays") or "—",
         )
     )
 defaults = queries.ingest_warnings(version, defaults=True)
 if not defaults.empty:
-    components.table(defaults[["file", "column", "value", "rows", "message"]], "defaults_applied")
+    components.table(
+        defaults[["file", "column", "value", "rows", "message"]], "defaults_applied", listing=True
+    )
 
 st.subheader(t("placeholders"))
 placeholders = queries.placeholder_accounts(version)
 if placeholders.empty:
     st.success(t("no_placeholders"))
 else:
-    components.table(placeholders, "placeholder_accounts")
+    components.table(placeholders, "placeholder_accounts", listing=True)
 
 st.subheader(t("config_in_force"))
 if build:

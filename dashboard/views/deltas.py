@@ -3,6 +3,8 @@ line, what each hand-off costs, each manager against the others; as forest plots
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from dashboard import components, i18n, queries
@@ -24,20 +26,28 @@ task_type = components.choice(
     "all",
     "deltas_task_type",
     param="task_type",
-    format_func=lambda value: t("task_type_all") if value == "all" else str(value),
+    format_func=functools.partial(components.task_type_option, lang=lang),
 )
 claimed = queries.settings_in_force(version, "deltas").get("claimed_speedup_pct", [60, 70])
 
 
+# the column whose value labels a compared group: tiers and managers have the reader's words
+GROUP_COLUMNS = {"tier": "tier", "reassignments": "reassignments", "manager": "group_b"}
+
+
 def _label(group: str, comparison: str) -> str:
-    return t("no_manager") if not group else str(group)
+    return str(components.value_option(GROUP_COLUMNS[comparison], group, lang))
 
 
 def _sentence(row: dict) -> str:
-    what = t("all_tasks") if row["task_type"] == "all" else str(row["task_type"])
+    what = (
+        t("all_tasks")
+        if row["task_type"] == "all"
+        else components.value_option("task_type", row["task_type"], lang)
+    )
     values = {
-        "a": row["group_a"],
-        "b": row["group_b"],
+        "a": _label(row["group_a"], row["comparison"]),
+        "b": _label(row["group_b"], row["comparison"]),
         "what": what,
         "pct": i18n.percent(abs(row["delta_pct"]) / 100, lang, 0)
         if row["delta_pct"] == row["delta_pct"]
@@ -82,9 +92,11 @@ for comparison in ("tier", "reassignments", "manager"):
                 )
             )
     shown = rows.assign(
+        group_a=[_label(g, comparison) for g in rows["group_a"]],
+        group_b=[_label(g, comparison) for g in rows["group_b"]],
         median_a_h=(rows["median_a_min"] / 60).round(1),
         median_b_h=(rows["median_b_min"] / 60).round(1),
         delta_pct=rows["delta_pct"].round(1),
-        ci=rows["ci_low_pct"].round(1).astype(str) + " … " + rows["ci_high_pct"].round(1).astype(str),
-    )[["group_a", "group_b", "n_a", "n_b", "median_a_h", "median_b_h", "delta_pct", "ci", "verdict"]]
+        ci=components.interval_text(rows["ci_low_pct"], rows["ci_high_pct"], lang),
+    )[["group_a", "n_a", "n_b", "median_a_h", "median_b_h", "delta_pct", "ci", "verdict"]]  # against: above
     components.table(shown, f"deltas_{comparison}_{task_type}")

@@ -50,7 +50,7 @@ components.bars(
     key="health_bars",
     colours=list(health["band"].map(components.BAND_COLOURS)),
 )
-components.table(_shown(health, "reasons_text"), "account_health")
+components.table(_shown(health, "reasons_text"), "account_health", listing=True)
 
 ready, not_now = st.tabs([t("upsell_ready"), t("dont_pitch")])
 with ready:
@@ -58,9 +58,11 @@ with ready:
     if ready_rows.empty:
         st.info(t("no_upsell"))
     else:
-        components.table(_shown(ready_rows, "reasons_text"), "upsell_ready")
+        components.table(_shown(ready_rows, "reasons_text"), "upsell_ready", listing=True)
 with not_now:
-    components.table(_shown(health[~health["upsell_ready"].astype(bool)], "upsell_text"), "dont_pitch")
+    components.table(
+        _shown(health[~health["upsell_ready"].astype(bool)], "upsell_text"), "dont_pitch", listing=True
+    )
 
 st.subheader(t("backtest"))
 if backtest:

@@ -87,9 +87,9 @@ shown = portfolio.assign(
 components.table(shown, f"portfolio_{manager}")
 
 st.subheader(t("at_risk_queue"))
-components.table(queue, f"at_risk_{manager}")
+components.table(queue, f"at_risk_{manager}", listing=True)
 st.subheader(t("open_breached_queue"))
-components.table(overdue, f"open_breached_{manager}")
+components.table(overdue, f"open_breached_{manager}", listing=True)
 
 st.subheader(t("call_list_for", manager=manager))
 calls = queries.call_list(version, queries.Filters(managers=(manager,)), lang)
@@ -99,6 +99,7 @@ else:
     components.table(
         calls[["rank", "account_id", "account_name", "value_at_stake", "offer_text", "action_text"]].round(0),
         f"call_list_{manager}",
+        listing=True,
     )
 
 st.subheader(t("workload"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import streamlit as st
@@ -10,6 +11,7 @@ from dashboard import components, i18n, queries
 from dashboard.components import t
 
 version, filters = components.page_context()
+lang = components.language()
 st.title(t("page_sla"))
 st.caption(t("sla_caption") + " " + t("compliance_rule"))
 
@@ -23,7 +25,7 @@ clock = components.choice(
     ["resolution_pct", "response_pct"],
     "resolution_pct",
     "sla_clock",
-    format_func=lambda c: t("resolution") if c == "resolution_pct" else t("response"),
+    format_func=lambda c, lang=lang: i18n.t("resolution" if c == "resolution_pct" else "response", lang),
     param="clock",
 )
 
@@ -42,8 +44,8 @@ if agreement is not None:
     components.kpi(
         st,
         t("made_sla_agreement"),
-        i18n.percent(agreement, components.language()),
-        t("made_sla_agreement_help", n=i18n.number(agreement_n, components.language())),
+        i18n.percent(agreement, lang),
+        t("made_sla_agreement_help", n=i18n.number(agreement_n, lang)),
     )
 
 st.subheader(t("compliance_by", dimension=t(dimension)))
@@ -83,7 +85,7 @@ month = left.selectbox(
     t("month"),
     months,
     index=len(months) - 1,
-    format_func=lambda m: components.i18n.month_label(m, components.language()),
+    format_func=functools.partial(components.month_option, lang=lang),
     key="sla_pick_month",
     placeholder=t("choose"),
 )
@@ -91,22 +93,22 @@ group = right.selectbox(
     t("group"),
     groups,
     index=0,
-    format_func=lambda g: str(
-        components.i18n.value_label(queries.DIMENSIONS[dimension], g, components.language())
-    ),
+    format_func=functools.partial(components.value_option, queries.DIMENSIONS[dimension], lang=lang),
     key="sla_pick_group",
     placeholder=t("choose"),
 )
 components.keep_in_url("month", month)
 components.keep_in_url("group", group)
-components.table(queries.tickets_behind(version, filters, dimension, month, group), "tickets_behind")
+components.table(
+    queries.tickets_behind(version, filters, dimension, month, group), "tickets_behind", listing=True
+)
 
 tab_risk, tab_overdue, tab_breached = st.tabs(
     [t("at_risk_queue"), t("open_breached_queue"), t("breached_tickets")]
 )
 with tab_risk:
-    components.table(queries.at_risk_queue(version, filters), "at_risk_queue")
+    components.table(queries.at_risk_queue(version, filters), "at_risk_queue", listing=True)
 with tab_overdue:
-    components.table(queries.open_breached_queue(version, filters), "open_breached_queue")
+    components.table(queries.open_breached_queue(version, filters), "open_breached_queue", listing=True)
 with tab_breached:
-    components.table(queries.breached_tickets(version, filters), "breached_tickets")
+    components.table(queries.breached_tickets(version, filters), "breached_tickets", listing=True)
