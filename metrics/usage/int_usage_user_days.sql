@@ -1,6 +1,7 @@
 -- one row per account × module × user × local date (default calendar's timezone) with usage events:
--- how many events and the last one. stg_usage_events holds each event once, to the second (the
--- warehouse's usage_events key; the usage stage's own stg_usage_events), so its rows are counted.
+-- how many events and the second of the last one. stg_usage_events holds each event once, to the
+-- second (the warehouse's usage_events key; the usage stage's own stg_usage_events), so its rows are
+-- counted.
 -- The local date is read off usage_day_bounds: the event's UTC day number equi-joined to the day's
 -- pieces, then the range, all on whole seconds since the epoch, in SQL that DuckDB and Spark both run
 -- (no timezone function, no cast of an instant to a date: integer arithmetic per event). Run by the
@@ -16,7 +17,6 @@ event_seconds as (
         account_id,
         module,
         user_id,
-        used_at,
         cast(floor(epoch(used_at)) as bigint) as used_at_s,
     from stg_usage_events
 ),
@@ -34,7 +34,7 @@ events_with_local_dates as (
         event_seconds.account_id,
         event_seconds.module,
         event_seconds.user_id,
-        event_seconds.used_at,
+        event_seconds.used_at_s,
         day_pieces.local_date as usage_date,
     from event_seconds
     join day_pieces
@@ -51,9 +51,11 @@ user_days as (
         user_id,
         usage_date,
         count(*) as events,
-        max(used_at) as last_used_at,
+        max(used_at_s) as last_used_at_s,
     from events_with_local_dates
     group by account_id, module, user_id, usage_date
 )
 
-select * from user_days
+-- back to an instant once per user-day, not per event
+select account_id, module, user_id, usage_date, events, to_timestamp(last_used_at_s) as last_used_at,
+from user_days
