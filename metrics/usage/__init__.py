@@ -9,6 +9,7 @@ Spark):
                                `-- materialized: stage` (the build reads the warehouse's events)
 - int_usage_user_days.sql      events -> one row per account × module × user × local date
 - int_usage_account_daily.sql  distinct users per account and local date (the health trend)
+- int_usage_window_user_days.sql each as-of date × the user-days before it, flagged by window
 - int_usage_module_windows.sql distinct users per account × module in W and the W before, last use
 - int_usage_account_windows.sql distinct users per account in W
 - usage_daily_rollup.sql       the `usage_daily` rows (date, account, module, users, events):
@@ -36,6 +37,7 @@ STAGE_QUERIES = (
     "stg_usage_events",
     "int_usage_user_days",
     "int_usage_account_daily",
+    "int_usage_window_user_days",
     "int_usage_module_windows",
     "int_usage_account_windows",
     "usage_daily_rollup",
