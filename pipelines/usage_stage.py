@@ -3,7 +3,8 @@ on the embedded DuckDB (the default) or on a Spark cluster, from the same SQL fi
 
 The queries are metrics/usage/*.sql (DuckDB's dialect, in the subset both engines share). DuckDB
 runs them as written; for Spark, sqlglot transpiles each one at run time. What differs between the
-engines is only here: how a Parquet path becomes the `stg_usage_events` view, how a small prepared
+engines is only here: how a Parquet path becomes the `usage_events_source` view (the stage's own
+stg_usage_events.sql makes each event of it once, to the second), how a small prepared
 table (the local days, the windows of each as-of) is handed over, and how outputs are written.
 
 Outputs under --out (DuckDB, or Spark on a local --out: one `NAME.parquet` each; Spark on a remote
@@ -41,17 +42,13 @@ from pipelines.config import Config
 
 Engine = Literal["duckdb", "spark"]
 EVENT_COLUMNS = tuple(schemas.column_names("usage_events"))  # account_id, user_id, module, at
-# The source as the stage's queries read it (the build's stg_usage_events gives the same shape).
-SOURCE_SQL = """
-select
-    cast(account_id as varchar) as account_id,
-    cast(user_id as varchar) as user_id,
-    cast(module as varchar) as module,
-    cast("at" as timestamptz) as used_at,
-from usage_events_source
-"""
+# The input's size and span, read before the queries run (the local days they need).
 SPAN_SQL = """
-select count(*) as events, min(used_at) as first_at, max(used_at) as last_at from stg_usage_events
+select
+    count(*) as events,
+    min(cast("at" as timestamptz)) as first_at,
+    max(cast("at" as timestamptz)) as last_at,
+from usage_events_source
 """
 WINDOW_COLUMNS = (
     "as_of_date",
@@ -149,7 +146,6 @@ def rollup(
     step("started")
     try:
         _check_columns(events, runner.source(events))
-        runner.query("stg_usage_events", SOURCE_SQL, keep=False)
         count, first_at, last_at = runner.fetch(SPAN_SQL)
         result.events_read = int(count)
         step("events read", result.events_read)
@@ -309,7 +305,7 @@ class _Spark:
     def close(self) -> None:
         for frame in self.kept:
             frame.unpersist()
-        for name in (*STAGE_QUERIES, "stg_usage_events", "usage_events_source"):
+        for name in (*STAGE_QUERIES, "usage_events_source"):
             self.spark.catalog.dropTempView(name)
         if self.owned:
             self.spark.stop()

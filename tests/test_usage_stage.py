@@ -4,8 +4,10 @@ the same answers.
 - a hand-made day either side of Berlin's DST change (2025-03-30, 02:00 CET -> 03:00 CEST), with a
   duplicate event: rows worked out on paper below, from both engines;
 - ~150k generated events (users on several modules, days across the DST change, 2 % duplicates):
-  every output row of Spark equals DuckDB's; usage_daily equals what ingest rolls up with its own
-  SQL (DuckDB's timezone(), an independent route to the local date);
+  every output row of Spark equals DuckDB's; ingest (which runs the stage's SQL on the days an
+  export touches) gives the stage's usage_daily row for row, after each of three overlapping
+  exports and a re-ingest, and so does DuckDB's timezone() (a route to the local date that shares
+  nothing with that SQL);
 - the marts built from Spark's ingested output equal the marts built from the events themselves;
 - a missing path and a Parquet file with the wrong columns: errors that name them;
 - every query of the stage transpiles to Spark SQL without DuckDB-only functions.
@@ -26,6 +28,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import sqlglot
@@ -221,7 +224,7 @@ def test_marts_from_sparks_output_equal_the_marts_from_the_events(
     )
     try:
         assert staged.one("select count(*) from usage_events") == 0
-        # ingest's own rollup (DuckDB's timezone()) gives the same usage_daily as the stage's SQL
+        # ingest's rollup of the whole file (a first load: every day) gives Spark's usage_daily
         query = "select * from usage_daily order by all"
         assert own.rows(query) == staged.rows(query)
         for mart in MARTS:
@@ -231,6 +234,56 @@ def test_marts_from_sparks_output_equal_the_marts_from_the_events(
     finally:
         own.close()
         staged.close()
+
+
+# Each day by DuckDB's own timezone(): a route to the local date that shares nothing with the stage's
+# SQL (which ingest runs too), over the events the warehouse holds.
+PLAIN_DAILY = """
+select cast(timezone('Europe/Berlin', "at") as date) as date, account_id, module,
+       count(distinct user_id) as active_users, count(*) as events,
+from usage_events group by all order by all
+"""
+
+
+def test_ingest_in_overlapping_exports_gives_the_stages_usage_daily(generated: Path, tmp_path: Path) -> None:
+    # The generated events (DST change on 2025-03-30 inside, 2 % exact duplicates) and 1 % of them
+    # again 0.4 s later (the same second: one event), ingested as three exports that overlap: each
+    # later one re-brings days the warehouse has, so ingest recomputes only the days it touches.
+    table = pq.read_table(generated / "events")
+    again = table.filter(pa.array(np.random.default_rng(3).random(table.num_rows) < 0.01))
+    shifted = pc.add(again.column("at"), pa.scalar(400_000, pa.duration("us")))
+    events = pa.concat_tables([table, again.set_column(3, "at", shifted)])
+
+    def since(day: str) -> pc.Expression:
+        return pc.field("at") >= pa.scalar(datetime.fromisoformat(f"{day}+00:00"), pa.timestamp("us", "UTC"))
+
+    parts = {  # by UTC instant: a cut in the middle of Berlin's short day 03-30, then overlaps
+        "march.parquet": events.filter(~since("2025-03-30T12:00")),
+        "spring.parquet": events.filter(since("2025-03-29T00:00") & ~since("2025-05-02T00:00")),
+        "rest.parquet": events.filter(since("2025-04-30T00:00") | (pc.field("module") == "crm")),
+    }
+    assert sum(part.num_rows for part in parts.values()) > events.num_rows > again.num_rows > 0
+    store = Warehouse(tmp_path / "warehouse.duckdb", CONFIG)
+    try:
+        seen: list[pa.Table] = []
+        for name, part in parts.items():
+            pq.write_table(part, tmp_path / name)
+            (result,) = store.ingest(tmp_path / name)
+            assert result.status == "loaded", result.summary()
+            seen.append(part)
+            # after each export: the stage's usage_daily of every event so far, row for row
+            pq.write_table(pa.concat_tables(seen), tmp_path / "so_far.parquet")
+            out = tmp_path / f"stage_{len(seen)}"
+            rollup(str(tmp_path / "so_far.parquet"), str(out), CONFIG, AS_OF_DATES[:1], say=lambda _: None)
+            stage = [tuple(row.values()) for row in _read(out, "usage_daily").to_pylist()]
+            assert store.rows("select * from usage_daily order by all") == stage, name
+        assert store.rows("select * from usage_daily order by all") == store.rows(PLAIN_DAILY)
+        around = "select distinct date from usage_daily where date between '2025-03-29' and '2025-03-31'"
+        assert len(store.rows(around)) == 3  # both sides of the change and the short day itself
+        store.ingest(tmp_path / "spring.parquet")  # re-ingesting changes nothing
+        assert store.rows("select * from usage_daily order by all") == stage
+    finally:
+        store.close()
 
 
 # --- bad input ---------------------------------------------------------------------------------

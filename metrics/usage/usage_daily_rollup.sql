@@ -1,6 +1,7 @@
--- one row per local date × account × module with usage events: usage_daily as the usage stage writes it
--- (distinct users, distinct events). Not a build model: the build reads usage_daily as ingest wrote it
--- (ingest's own rollup of the events it loads; tests/test_usage_stage.py checks the two agree).
+-- one row per local date × account × module with usage events: usage_daily (distinct users, distinct
+-- events), as the usage stage writes it and as ingest rolls up the events it loads (this file and
+-- int_usage_user_days on the days an export touches: pipelines/ingest/usage_rollup.py). Not a build
+-- model: the build reads usage_daily as ingest wrote it.
 -- materialized: stage
 with
 

@@ -14,8 +14,8 @@ Stages, each timed in a fresh child process (so its peak memory, VmHWM, is the s
   the mart);
 - health_s: what account_health, account_health_monthly (12 month ends, each a full run as of
   then) and health_backtest add on top (the support models run on no tickets);
-- usage_rollup_*: the ingest's events → daily rollup (pipelines.ingest.loading.roll_up_usage_days)
-  over every event, with DuckDB capped at 2 GB.
+- usage_rollup_*: the ingest's events → daily rollup (pipelines.ingest.usage_rollup, which runs
+  the usage stage's SQL) over every event, with DuckDB capped at 2 GB.
 
 Speed targets are reported beside their floors, never asserted in tests.
 """
