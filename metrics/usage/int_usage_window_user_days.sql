@@ -3,6 +3,7 @@
 -- as-of's) or the W dates before that. What int_usage_module_windows and int_usage_account_windows
 -- count; int_usage_windows has one row in the build and one per --as-of in the usage stage.
 -- materialized: view
+-- series: shared
 with
 
 int_usage_user_days as (select * from int_usage_user_days),
