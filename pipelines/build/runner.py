@@ -123,9 +123,7 @@ class Run:
         )
         keys = [c for c in dates.columns if c not in ("as_of", series.date_column)]
         instants = [pd.Timestamp(i).to_pydatetime() for i in sorted(dates["as_of"].unique())]
-        to_compute = [
-            i for i in instants if (series.of, i.astimezone(UTC), series.variables) not in self.computed
-        ]
+        to_compute = [i for i in instants if _run_key(series.of, i, series.variables) not in self.computed]
         shared = self.shared_for(series.of, to_compute, series.variables)
         parts = []
         for instant, rows in dates.groupby("as_of", sort=True):
@@ -153,7 +151,7 @@ class Run:
     ) -> pa.Table:
         """`target` (and what it needs) computed as of `as_of`, in a connection of its own;
         `shared` models (from `shared_for`) are read, not computed again."""
-        key = (target, as_of.astimezone(UTC), variables)
+        key = _run_key(target, as_of, variables)
         if key in self.computed:
             return self.computed[key]
         models = dag.all_models()
@@ -209,6 +207,13 @@ class Run:
                 raise ValueError(f"session variable {name!r}: not a name")
             cursor.execute(f"SET VARIABLE {name} = ?", [value])
         self.prepared.create(cursor)
+
+
+def _run_key(
+    target: str, as_of: datetime, variables: tuple[tuple[str, int], ...]
+) -> tuple[str, datetime, tuple[tuple[str, int], ...]]:
+    """What as_of_another's answer depends on: Run.computed's key."""
+    return (target, as_of.astimezone(UTC), variables)
 
 
 def _drop_other_kinds(
