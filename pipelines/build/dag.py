@@ -4,7 +4,9 @@
   under `metrics/` (the definitions), except `*_macros.sql` and the usage stage's own queries
   (`-- materialized: stage`). The file name is the model's
   name; a `-- materialized: view|temp|table` line says how it is kept; its inputs are the
-  relations its SQL reads (parsed with sqlglot, CTE names aside).
+  relations its SQL reads (parsed with sqlglot, CTE names aside). What a file reads is kept in
+  a small cache on disk keyed by the hash of its text (`InputsCache`): a build in a fresh
+  process parses only the files that changed, and imports sqlglot only then.
 - Python models: functions in `metrics/` decorated with `metrics.models.python_model`, and
   `metrics.models.SeriesModel` values (one model computed as of many instants).
 
@@ -14,17 +16,19 @@ runner prepares from the configuration before any model runs (policies, calendar
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
+import os
 import pkgutil
 import re
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from functools import cache
 from graphlib import CycleError, TopologicalSorter
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Literal
-
-import sqlglot
-from sqlglot import exp
 
 import metrics
 from metrics.models import Materialized, PythonModel, SeriesModel
@@ -77,7 +81,7 @@ class Model:
         return self.path.read_text(encoding="utf-8")
 
 
-def sql_model(path: Path) -> Model:
+def sql_model(path: Path, cache: InputsCache | None = None) -> Model:
     text = path.read_text(encoding="utf-8")
     declared = _MATERIALIZED_LINE.findall(text)
     if len(declared) != 1 or declared[0] not in MATERIALIZATIONS:
@@ -85,7 +89,68 @@ def sql_model(path: Path) -> Model:
     if declared[0] == "table" and len(_UNIQUE_LINE.findall(text)) != 1:
         raise ModelError(f"{path}: a table says its grain once: '-- unique: column, ...'")
     unique = tuple(c.strip() for line in _UNIQUE_LINE.findall(text) for c in line.split(","))
-    return Model(path.stem, "sql", sql_inputs(text, path), declared[0], path=path, unique_key=unique)
+    inputs = cache.inputs(text, path) if cache is not None else sql_inputs(text, path)
+    return Model(path.stem, "sql", inputs, declared[0], path=path, unique_key=unique)
+
+
+def cache_dir() -> Path:
+    """Where the build keeps what each SQL file reads: $CSPULSE_CACHE_DIR, else the user's cache."""
+    if os.environ.get("CSPULSE_CACHE_DIR"):
+        return Path(os.environ["CSPULSE_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cspulse"
+
+
+@dataclass
+class InputsCache:
+    """What each SQL text reads (sql_inputs), by the SHA-256 of the text and the sqlglot version
+    that parsed it: a changed file (or another sqlglot) is parsed again, never read stale. Only
+    successful parses are kept, so a file sqlglot cannot read raises every time. The cache is a
+    convenience: unreadable, it is ignored; unwritable, nothing is saved."""
+
+    path: Path
+    entries: dict[str, list[str]] = field(default_factory=dict)
+    parser: str = ""  # the sqlglot version, part of every key
+    changed: bool = False
+
+    MAX_ENTRIES = 2_000  # the newest kept (each edit of a file adds one; other worktrees share it)
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> InputsCache:
+        path = (directory or cache_dir()) / "dag-inputs.json"
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            entries = {}
+        valid = isinstance(entries, dict) and all(
+            isinstance(v, list) and all(isinstance(name, str) for name in v) for v in entries.values()
+        )
+        return cls(path, entries if valid else {}, f"sqlglot {version('sqlglot')}")
+
+    def key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.parser}\n{text}".encode()).hexdigest()
+
+    def inputs(self, text: str, where: Path | str = "query") -> tuple[str, ...]:
+        key = self.key(text)
+        if key not in self.entries:
+            self.entries[key] = list(sql_inputs(text, where))
+            self.changed = True
+        return tuple(self.entries[key])
+
+    def save(self) -> None:
+        """Write the entries, if one was added, atomically: a reader never sees half a file."""
+        if not self.changed:
+            return
+        entries = dict(list(self.entries.items())[-self.MAX_ENTRIES :])
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=self.path.parent, prefix=".dag-inputs-", delete=False
+            ) as handle:
+                json.dump(entries, handle)
+            os.replace(handle.name, self.path)
+        except OSError:
+            return
+        self.changed = False
 
 
 def sql_inputs(text: str, where: Path | str = "query") -> tuple[str, ...]:
@@ -93,6 +158,9 @@ def sql_inputs(text: str, where: Path | str = "query") -> tuple[str, ...]:
 
     An import CTE may carry its table's name (`tickets as (select * from tickets)`): inside its
     own body the name still means the table, since CTEs here are not recursive."""
+    import sqlglot  # here, not at the top: a build whose files are all in the cache never needs it
+    from sqlglot import exp
+
     try:
         tree = sqlglot.parse_one(text, dialect="duckdb")
     except sqlglot.errors.ParseError as error:
@@ -105,6 +173,8 @@ def sql_inputs(text: str, where: Path | str = "query") -> tuple[str, ...]:
 
 
 def _ctes_visible_from(node: Any) -> set[str]:
+    from sqlglot import exp
+
     visible: set[str] = set()
     child, parent = node, node.parent
     while parent is not None:
@@ -156,8 +226,9 @@ def all_models() -> dict[str, Model]:
         for path in METRICS_DIR.rglob("*.sql")
         if path not in MACRO_FILES and not _STAGE_LINE.search(path.read_text(encoding="utf-8"))
     )
+    inputs_cache = InputsCache.load()
     models: dict[str, Model] = {}
-    for model in [sql_model(path) for path in paths] + python_models():
+    for model in [sql_model(path, inputs_cache) for path in paths] + python_models():
         if model.name in models:
             raise ModelError(
                 f"two models are named {model.name!r}: {_where(models[model.name])}, {_where(model)}"
@@ -168,6 +239,7 @@ def all_models() -> dict[str, Model]:
         if unknown:
             raise ModelError(f"{_where(model)} reads {', '.join(unknown)}: neither a model nor a source")
     ordered(models)  # raises on a cycle
+    inputs_cache.save()
     return models
 
 
