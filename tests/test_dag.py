@@ -8,9 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pytest
 
+from metrics.frames import enums_as_text
 from pipelines.build import dag
+from pipelines.build.runner import enum_typed_query, text_typed_query
 
 QUERY = "with tickets as (select * from tickets) select * from tickets join accounts using (account_id)"
 
@@ -83,3 +87,29 @@ def test_the_models_found_with_a_warm_cache_are_those_found_by_parsing(tmp_path:
     assert [run["sklearn"] for run in runs] == [False, False]
     assert runs[0]["models"] == runs[1]["models"]
     assert {name: runs[1]["models"][name] for name in parsed} == parsed
+
+
+def test_a_table_with_an_enums_file_reads_what_that_file_reads() -> None:
+    model = dag.all_models()["sla_tickets"]
+    assert model.enums_path is not None and model.enums_path.name == "sla_tickets_enums.sql"
+    assert {"stg_tickets", "int_account_policies", "calendar_choices"} <= set(model.inputs)
+    assert "sla_tickets_enums" not in dag.all_models()
+
+
+def test_the_enum_query_casts_the_columns_with_values_and_quotes_them() -> None:
+    con = duckdb.connect()
+    sql = "select 'it''s' as a, 'x' as b, 1 as c\n-- a last comment line"
+    query = enum_typed_query(sql, {"a": ["it's", "z"], "b": []})  # b: no values, stays text
+    assert con.execute(query).fetchall() == [("it's", "x", 1)]
+    assert [str(kind) for kind in con.sql(query).types] == ["ENUM('it''s', 'z')", "VARCHAR", "INTEGER"]
+    con.execute(f"create table t as {query}")
+    assert con.sql(text_typed_query(con, "t")).types == ["VARCHAR", "VARCHAR", "INTEGER"]
+    assert enum_typed_query(sql, {}) == sql
+
+
+def test_enum_columns_read_back_as_the_text_a_varchar_column_gives() -> None:
+    con = duckdb.connect()
+    frame = con.sql("select cast(v as enum('a', 'b')) as e, v as s from (values ('a'), (null)) t(v)").df()
+    assert isinstance(frame["e"].dtype, pd.CategoricalDtype)
+    enums_as_text(frame)
+    assert frame["e"].dtype == frame["s"].dtype and frame["e"].equals(frame["s"].rename("e"))

@@ -6,7 +6,10 @@
   name; a `-- materialized: view|temp|table` line says how it is kept; its inputs are the
   relations its SQL reads (parsed with sqlglot, CTE names aside). What a file reads is kept in
   a small cache on disk keyed by the hash of its text (`InputsCache`): a build in a fresh
-  process parses only the files that changed, and imports sqlglot only then.
+  process parses only the files that changed, and imports sqlglot only then. A table's
+  `<name>_enums.sql` beside it is no model: it gives the values of the table's low-cardinality
+  text columns in this build, which the runner stores as ENUMs (runner.enum_typed_query); what it
+  reads counts among the table's inputs.
 - Python models: functions in `metrics/` decorated with `metrics.models.python_model`, and
   `metrics.models.SeriesModel` values (one model computed as of many instants).
 
@@ -37,6 +40,7 @@ from pipelines.schemas import STAGING_TABLES
 STAGING_DIR = Path(__file__).with_name("staging")
 METRICS_DIR = Path(metrics.__file__).parent
 MACRO_FILES = tuple(sorted(METRICS_DIR.rglob("*_macros.sql")))
+ENUM_SUFFIX = "_enums.sql"  # `<table>_enums.sql`: the values of the table's ENUM columns
 # `-- materialized: stage`: a query of the usage stage that the build does not run (ingest and
 # `cspulse usage-rollup` do; see metrics/usage/__init__.py).
 _STAGE_LINE = re.compile(r"^--\s*materialized:\s*stage\s*$", re.MULTILINE)
@@ -71,6 +75,7 @@ class Model:
     inputs: tuple[str, ...]
     materialized: Materialized
     path: Path | None = None  # SQL models
+    enums_path: Path | None = None  # a table's `<name>_enums.sql`: (column_name, value) rows
     unique_key: tuple[str, ...] = ()  # the grain a table proves (`-- unique: a, b`; tests check it)
     python: PythonModel | None = None
     series: SeriesModel | None = None
@@ -89,8 +94,16 @@ def sql_model(path: Path, cache: InputsCache | None = None) -> Model:
     if declared[0] == "table" and len(_UNIQUE_LINE.findall(text)) != 1:
         raise ModelError(f"{path}: a table says its grain once: '-- unique: column, ...'")
     unique = tuple(c.strip() for line in _UNIQUE_LINE.findall(text) for c in line.split(","))
-    inputs = cache.inputs(text, path) if cache is not None else sql_inputs(text, path)
-    return Model(path.stem, "sql", inputs, declared[0], path=path, unique_key=unique)
+    parse = cache.inputs if cache is not None else sql_inputs
+    inputs = parse(text, path)
+    enums_path = path.with_name(path.stem + ENUM_SUFFIX)
+    if not enums_path.exists():
+        return Model(path.stem, "sql", inputs, declared[0], path=path, unique_key=unique)
+    if declared[0] != "table":
+        raise ModelError(f"{enums_path}: ENUM columns are for tables; {path.stem} is a {declared[0]}")
+    domain_inputs = parse(enums_path.read_text(encoding="utf-8"), enums_path)
+    inputs = tuple(dict.fromkeys((*inputs, *domain_inputs)))
+    return Model(path.stem, "sql", inputs, "table", path=path, enums_path=enums_path, unique_key=unique)
 
 
 def cache_dir() -> Path:
@@ -224,8 +237,13 @@ def all_models() -> dict[str, Model]:
     paths = sorted(STAGING_DIR.glob("*.sql")) + sorted(
         path
         for path in METRICS_DIR.rglob("*.sql")
-        if path not in MACRO_FILES and not _STAGE_LINE.search(path.read_text(encoding="utf-8"))
+        if path not in MACRO_FILES
+        and not path.name.endswith(ENUM_SUFFIX)
+        and not _STAGE_LINE.search(path.read_text(encoding="utf-8"))
     )
+    for enums in METRICS_DIR.rglob("*" + ENUM_SUFFIX):
+        if not enums.with_name(enums.name.removesuffix(ENUM_SUFFIX) + ".sql").exists():
+            raise ModelError(f"{enums}: the values of ENUM columns, but no model of that name beside it")
     inputs_cache = InputsCache.load()
     models: dict[str, Model] = {}
     for model in [sql_model(path, inputs_cache) for path in paths] + python_models():
