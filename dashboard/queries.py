@@ -25,6 +25,7 @@ import streamlit as st
 
 from metrics import kpis
 from metrics.adoption import call_list as adoption_calls
+from metrics.frames import enums_as_text
 from metrics.health import reasons as health_reasons
 from metrics.sla import queues
 from metrics.sla.source_agreement import source_agreement as agreement_share
@@ -99,7 +100,7 @@ def _connection() -> Iterator[duckdb.DuckDBPyConnection]:
 
 def _frame(sql: str, params: list[Any] | None = None) -> pd.DataFrame:
     with _connection() as con:
-        frame = con.execute(sql, params or []).df()
+        frame = enums_as_text(con.execute(sql, params or []).df())
     if "month" in frame.columns:  # DuckDB hands DATE over as datetime64: months are dates
         frame["month"] = pd.to_datetime(frame["month"]).dt.date
     return frame
@@ -638,7 +639,7 @@ def source_agreement(version: float | None, filters: Filters) -> tuple[float | N
         columns = [row[0] for row in con.execute("DESCRIBE sla_tickets").fetchall()]
         if "source_made_sla" not in columns:  # a snapshot built before the column existed
             return None, 0
-        frame = con.execute(
-            f"SELECT resolution_met, source_made_sla FROM sla_tickets WHERE {where}", params
-        ).df()
+        frame = enums_as_text(
+            con.execute(f"SELECT resolution_met, source_made_sla FROM sla_tickets WHERE {where}", params).df()
+        )
     return agreement_share(frame["resolution_met"], frame["source_made_sla"])

@@ -16,6 +16,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from metrics.calendar import local_to_utc
+from metrics.frames import enums_as_text
 from pipelines.config import ConfigError, load_config
 from pipelines.ingest.profile import ProfileError, load_profile, named_profile
 from pipelines.warehouse import (
@@ -271,7 +272,7 @@ def _read_snapshot(db: Path, sql: str, params: list[object] | None = None) -> pd
     if not snapshot.is_file():
         raise WarehouseUnavailable(f"{snapshot}: no snapshot yet; run `cspulse build --db {db}` first")
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        return con.execute(sql, params or []).df()
+        return enums_as_text(con.execute(sql, params or []).df())
 
 
 def _show(frame: pd.DataFrame, out: Path | None) -> None:

@@ -49,3 +49,23 @@ def test_the_claim_of_seed_001() -> None:
     assert deltas.claim_check(-68, -58, claimed) == "consistent"
     assert deltas.claim_check(-55, -40, claimed) == "less than claimed"
     assert deltas.claim_check(-80, -71, claimed) == "more than claimed"
+
+
+@pytest.mark.parametrize("n", [2_000, 2_001, 7_919])
+def test_the_windowed_order_statistics_are_the_partitions(n: int) -> None:
+    indices = np.random.default_rng(n).integers(0, n, size=(30, n))
+    indices[0] = 0  # a row whose middle lies below the window
+    indices[1, : n // 2 + 5] = n - 1  # and one whose middle lies above it: both partitioned whole
+    low, high = (n - 1) // 2, n // 2
+    ordered = np.partition(indices, [low, high], axis=1)
+    low_index, high_index = deltas.order_statistics(indices, low, high)
+    assert np.array_equal(low_index, ordered[:, low]) and np.array_equal(high_index, ordered[:, high])
+
+
+def test_the_windowed_bootstrap_is_the_literal_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    n_a, n_b = 2_500, 2_001  # both sides through the window
+    data = np.random.default_rng(7).gamma(2.0, 120.0, n_a + n_b).round(1)
+    monkeypatch.setattr(deltas, "CHUNK_DRAWS", 400_000)
+    assert deltas.bootstrap_interval(data[:n_a], data[n_a:]) == pytest.approx(
+        literal_recipe(data[:n_a], data[n_a:])
+    )

@@ -15,20 +15,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from metrics.models import SeriesModel, python_model
 from metrics.settings import HEALTH_COMPONENTS
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+# scikit-learn is imported where a model is fitted, not with this module: the build imports every
+# metrics module to find its models, and sklearn's import (~0.7 s) would be a fixed cost of every
+# build, also of one that selects only the SLA marts.
 
 LEAD_DAYS = 30  # features as they stood this long before the churn
 # Beyond it, each date is moved back to its month's first midnight (each date is one run): never
@@ -103,11 +104,19 @@ def _labelled(features: pd.DataFrame, accounts: pd.DataFrame, as_of: datetime) -
 
 
 def _model() -> Pipeline:
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     return make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), LogisticRegression())
 
 
 def backtest(features: pd.DataFrame, accounts: pd.DataFrame, as_of: datetime, min_labels: int) -> Backtest:
     """Cross-validated AUCs of the fitted model and of the hand score, on the same folds."""
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
     labelled = _labelled(features, accounts, as_of)
     churned = labelled["churned"].to_numpy()
     n_churned, n_retained = int(churned.sum()), int((~churned).sum())

@@ -15,9 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LinearRegression
-from sklearn.metrics import mean_absolute_error, r2_score
-from sklearn.model_selection import KFold
 
 from metrics.models import python_model
 from metrics.settings import PRICING_INPUTS, PricingSettings
@@ -62,6 +59,12 @@ def configured_prices(inputs: np.ndarray, settings: PricingSettings) -> np.ndarr
 
 def calibrate(accounts: pd.DataFrame, settings: PricingSettings) -> Calibration:
     """Fit the weights on the accounts with a support_price; score both sets of weights."""
+    # imported here, not with the module: the build imports every metrics module to find its
+    # models, and sklearn's import would be a fixed cost of every build (churn.py says the same)
+    from sklearn.linear_model import LinearRegression
+    from sklearn.metrics import mean_absolute_error, r2_score
+    from sklearn.model_selection import KFold
+
     priced = accounts[accounts["support_price"].notna()]
     if len(priced) < MIN_ACCOUNTS:
         raise TooFewPrices(

@@ -7,7 +7,12 @@
   relations its SQL reads (parsed with sqlglot, CTE names aside). A `-- series: shared` line
   marks a model whose rows hold every as-of date of `int_usage_windows` (one row in a build,
   one per instant of a series) or do not depend on as-of: a series computes it once for all
-  its instants, and each instant's run reads its own rows (runner.Run._series).
+  its instants, and each instant's run reads its own rows (runner.Run._series). What a file reads is kept in
+  a small cache on disk keyed by the hash of its text (`InputsCache`): a build in a fresh
+  process parses only the files that changed, and imports sqlglot only then. A table's
+  `<name>_enums.sql` beside it is no model: it gives the values of the table's low-cardinality
+  text columns in this build, which the runner stores as ENUMs (runner.enum_typed_query); what it
+  reads counts among the table's inputs.
 - Python models: functions in `metrics/` decorated with `metrics.models.python_model`, and
   `metrics.models.SeriesModel` values (one model computed as of many instants).
 
@@ -17,17 +22,19 @@ runner prepares from the configuration before any model runs (policies, calendar
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
+import os
 import pkgutil
 import re
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from functools import cache
 from graphlib import CycleError, TopologicalSorter
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Literal
-
-import sqlglot
-from sqlglot import exp
 
 import metrics
 from metrics.models import Materialized, PythonModel, SeriesModel
@@ -36,6 +43,7 @@ from pipelines.schemas import STAGING_TABLES
 STAGING_DIR = Path(__file__).with_name("staging")
 METRICS_DIR = Path(metrics.__file__).parent
 MACRO_FILES = tuple(sorted(METRICS_DIR.rglob("*_macros.sql")))
+ENUM_SUFFIX = "_enums.sql"  # `<table>_enums.sql`: the values of the table's ENUM columns
 # `-- materialized: stage`: a query of the usage stage that the build does not run (ingest and
 # `cspulse usage-rollup` do; see metrics/usage/__init__.py).
 _STAGE_LINE = re.compile(r"^--\s*materialized:\s*stage\s*$", re.MULTILINE)
@@ -74,6 +82,7 @@ class Model:
     inputs: tuple[str, ...]
     materialized: Materialized
     path: Path | None = None  # SQL models
+    enums_path: Path | None = None  # a table's `<name>_enums.sql`: (column_name, value) rows
     unique_key: tuple[str, ...] = ()  # the grain a table proves (`-- unique: a, b`; tests check it)
     python: PythonModel | None = None
     series: SeriesModel | None = None
@@ -85,7 +94,7 @@ class Model:
         return self.path.read_text(encoding="utf-8")
 
 
-def sql_model(path: Path) -> Model:
+def sql_model(path: Path, cache: InputsCache | None = None) -> Model:
     text = path.read_text(encoding="utf-8")
     declared = _MATERIALIZED_LINE.findall(text)
     if len(declared) != 1 or declared[0] not in MATERIALIZATIONS:
@@ -94,9 +103,78 @@ def sql_model(path: Path) -> Model:
         raise ModelError(f"{path}: a table says its grain once: '-- unique: column, ...'")
     unique = tuple(c.strip() for line in _UNIQUE_LINE.findall(text) for c in line.split(","))
     shared = bool(_SHARED_LINE.search(text))
+    parse = cache.inputs if cache is not None else sql_inputs
+    inputs = parse(text, path)
+    enums_path = path.with_name(path.stem + ENUM_SUFFIX)
+    if not enums_path.exists():
+        return Model(path.stem, "sql", inputs, declared[0], path=path, unique_key=unique, shared=shared)
+    if declared[0] != "table":
+        raise ModelError(f"{enums_path}: ENUM columns are for tables; {path.stem} is a {declared[0]}")
+    domain_inputs = parse(enums_path.read_text(encoding="utf-8"), enums_path)
+    inputs = tuple(dict.fromkeys((*inputs, *domain_inputs)))
     return Model(
-        path.stem, "sql", sql_inputs(text, path), declared[0], path=path, unique_key=unique, shared=shared
+        path.stem, "sql", inputs, "table", path=path, enums_path=enums_path, unique_key=unique, shared=shared
     )
+
+
+def cache_dir() -> Path:
+    """Where the build keeps what each SQL file reads: $CSPULSE_CACHE_DIR, else the user's cache."""
+    if os.environ.get("CSPULSE_CACHE_DIR"):
+        return Path(os.environ["CSPULSE_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cspulse"
+
+
+@dataclass
+class InputsCache:
+    """What each SQL text reads (sql_inputs), by the SHA-256 of the text and the sqlglot version
+    that parsed it: a changed file (or another sqlglot) is parsed again, never read stale. Only
+    successful parses are kept, so a file sqlglot cannot read raises every time. The cache is a
+    convenience: unreadable, it is ignored; unwritable, nothing is saved."""
+
+    path: Path
+    entries: dict[str, list[str]] = field(default_factory=dict)
+    parser: str = ""  # the sqlglot version, part of every key
+    changed: bool = False
+
+    MAX_ENTRIES = 2_000  # the newest kept (each edit of a file adds one; other worktrees share it)
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> InputsCache:
+        path = (directory or cache_dir()) / "dag-inputs.json"
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            entries = {}
+        valid = isinstance(entries, dict) and all(
+            isinstance(v, list) and all(isinstance(name, str) for name in v) for v in entries.values()
+        )
+        return cls(path, entries if valid else {}, f"sqlglot {version('sqlglot')}")
+
+    def key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.parser}\n{text}".encode()).hexdigest()
+
+    def inputs(self, text: str, where: Path | str = "query") -> tuple[str, ...]:
+        key = self.key(text)
+        if key not in self.entries:
+            self.entries[key] = list(sql_inputs(text, where))
+            self.changed = True
+        return tuple(self.entries[key])
+
+    def save(self) -> None:
+        """Write the entries, if one was added, atomically: a reader never sees half a file."""
+        if not self.changed:
+            return
+        entries = dict(list(self.entries.items())[-self.MAX_ENTRIES :])
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=self.path.parent, prefix=".dag-inputs-", delete=False
+            ) as handle:
+                json.dump(entries, handle)
+            os.replace(handle.name, self.path)
+        except OSError:
+            return
+        self.changed = False
 
 
 def sql_inputs(text: str, where: Path | str = "query") -> tuple[str, ...]:
@@ -104,6 +182,9 @@ def sql_inputs(text: str, where: Path | str = "query") -> tuple[str, ...]:
 
     An import CTE may carry its table's name (`tickets as (select * from tickets)`): inside its
     own body the name still means the table, since CTEs here are not recursive."""
+    import sqlglot  # here, not at the top: a build whose files are all in the cache never needs it
+    from sqlglot import exp
+
     try:
         tree = sqlglot.parse_one(text, dialect="duckdb")
     except sqlglot.errors.ParseError as error:
@@ -116,6 +197,8 @@ def sql_inputs(text: str, where: Path | str = "query") -> tuple[str, ...]:
 
 
 def _ctes_visible_from(node: Any) -> set[str]:
+    from sqlglot import exp
+
     visible: set[str] = set()
     child, parent = node, node.parent
     while parent is not None:
@@ -165,10 +248,16 @@ def all_models() -> dict[str, Model]:
     paths = sorted(STAGING_DIR.glob("*.sql")) + sorted(
         path
         for path in METRICS_DIR.rglob("*.sql")
-        if path not in MACRO_FILES and not _STAGE_LINE.search(path.read_text(encoding="utf-8"))
+        if path not in MACRO_FILES
+        and not path.name.endswith(ENUM_SUFFIX)
+        and not _STAGE_LINE.search(path.read_text(encoding="utf-8"))
     )
+    for enums in METRICS_DIR.rglob("*" + ENUM_SUFFIX):
+        if not enums.with_name(enums.name.removesuffix(ENUM_SUFFIX) + ".sql").exists():
+            raise ModelError(f"{enums}: the values of ENUM columns, but no model of that name beside it")
+    inputs_cache = InputsCache.load()
     models: dict[str, Model] = {}
-    for model in [sql_model(path) for path in paths] + python_models():
+    for model in [sql_model(path, inputs_cache) for path in paths] + python_models():
         if model.name in models:
             raise ModelError(
                 f"two models are named {model.name!r}: {_where(models[model.name])}, {_where(model)}"
@@ -182,6 +271,7 @@ def all_models() -> dict[str, Model]:
     for model in models.values():
         if model.shared:
             _check_shared(model, models)
+    inputs_cache.save()
     return models
 
 

@@ -90,8 +90,12 @@ class Run:
         # a mart is written into the marts file (warehouse.py), whose copy is the snapshot
         where = f"{MARTS_CATALOG}.main.{model.name}" if kept_as == "TABLE" else model.name
         if model.kind == "sql":
-            # CREATE OR REPLACE: a mart is swapped in one statement, never missing in between.
-            self.con.execute(f"CREATE OR REPLACE {kept_as} {where} AS\n{model.sql}")
+            sql = model.sql
+            if model.enums_path is not None:
+                sql = enum_typed_query(sql, enum_domains(self.con, model.enums_path))
+            # CREATE OR REPLACE: a mart is swapped in one statement, never missing in between
+            # (its ENUM types are the columns' own, anonymous: no named type to replace first).
+            self.con.execute(f"CREATE OR REPLACE {kept_as} {where} AS\n{sql}")
             return
         output = self._series(model) if model.series is not None else self._python(model)
         self.con.register(f"{model.name}__output", output)
@@ -101,7 +105,8 @@ class Run:
             self.con.unregister(f"{model.name}__output")
 
     def _frames(self, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-        return {name: self.con.table(name).df() for name in names}
+        # ENUM columns as text: a Python model reads the strings it read before they were ENUMs
+        return {name: self.con.sql(text_typed_query(self.con, name)).df() for name in names}
 
     def _python(self, model: Model) -> pa.Table | pd.DataFrame:
         assert model.python is not None
@@ -164,7 +169,8 @@ class Run:
                       provided=frozenset(shared or {}))  # fmt: skip
             for name in dag.select(models, [target]):
                 run.model(models[name])
-            self.computed[key] = cursor.table(target).arrow().read_all()
+            # ENUM columns as text, as _frames gives them: a series' frames are stacked and merged
+            self.computed[key] = cursor.sql(text_typed_query(cursor, target)).arrow().read_all()
             return self.computed[key]
         finally:
             cursor.close()
@@ -214,6 +220,47 @@ def _run_key(
 ) -> tuple[str, datetime, tuple[tuple[str, int], ...]]:
     """What as_of_another's answer depends on: Run.computed's key."""
     return (target, as_of.astimezone(UTC), variables)
+
+
+def enum_domains(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, list[str]]:
+    """The values of each ENUM column in this build, from a table's `<name>_enums.sql` (rows of
+    column_name, value), each column's in text order (DuckDB orders an ENUM by its values' order,
+    so ORDER BY on it stays the text order)."""
+    domains: dict[str, set[str]] = {}
+    for column, value in con.execute(path.read_text(encoding="utf-8")).fetchall():
+        domains.setdefault(column, set()).add(value)
+    return {column: sorted(values) for column, values in domains.items()}
+
+
+def enum_typed_query(sql: str, domains: dict[str, list[str]]) -> str:
+    """`sql` with each column of `domains` cast to an ENUM of its values. A column without
+    values this build (no tickets yet) stays text: an ENUM needs at least one value."""
+    casts = [
+        f"CAST({_identifier(column)} AS ENUM({', '.join(map(_literal, values))})) AS {_identifier(column)}"
+        for column, values in sorted(domains.items())
+        if values
+    ]
+    if not casts:
+        return sql
+    return f"SELECT * REPLACE ({', '.join(casts)}) FROM (\n{sql}\n)"
+
+
+def text_typed_query(con: duckdb.DuckDBPyConnection, relation: str) -> str:
+    """SELECT * from `relation` with its ENUM columns cast back to text (VARCHAR)."""
+    table = con.table(relation)
+    enums = [column for column, kind in zip(table.columns, table.types, strict=True) if kind.id == "enum"]
+    if not enums:
+        return f"SELECT * FROM {relation}"
+    casts = ", ".join(f"CAST({_identifier(c)} AS VARCHAR) AS {_identifier(c)}" for c in enums)
+    return f"SELECT * REPLACE ({casts}) FROM {relation}"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _drop_other_kinds(
