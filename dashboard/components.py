@@ -33,6 +33,8 @@ UNTRANSLATED_CHROME = (
     '[data-testid="stCode"] button',
     '.modebar-btn[data-title="Fullscreen"]',
 )
+# a picker's drop-down when what was typed matches no option: Streamlit writes "No results"
+EMPTY_PICKER_TEXT = '[role="listbox"][data-empty="true"] [role="option"] span'
 STATE_COLOURS = {
     "met": "#2e7d32",
     "breached": "#c62828",
@@ -86,10 +88,15 @@ NARROW_PAGE_CSS = (
 
 def page_style() -> None:
     """The page's own CSS: narrow margins on small screens and, in a language Streamlit does not
-    speak, its English-only controls hidden (UNTRANSLATED_CHROME)."""
+    speak, its English-only controls hidden (UNTRANSLATED_CHROME) and its pickers' "No results"
+    written in the reader's language."""
     css = NARROW_PAGE_CSS
     if language() != "en":
         css += ", ".join(UNTRANSLATED_CHROME) + " { display: none !important; }"
+        no_matches = t("no_matches").replace("\\", "").replace('"', "")
+        css += f"{EMPTY_PICKER_TEXT} {{ visibility: hidden; font-size: 0 }} "
+        css += f'{EMPTY_PICKER_TEXT}::after {{ content: "{no_matches}"; visibility: visible; '
+        css += "font-size: 0.875rem }"
     st.html(f"<style>{css}</style>")
 
 

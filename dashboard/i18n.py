@@ -47,6 +47,7 @@ TEXT: dict[str, dict[str, str]] = {
         "ru": "Снимка для дашборда пока нет. Выполните `cspulse demo` "
         "или `cspulse ingest` и `cspulse build`.",
     },
+    "no_matches": {"en": "No results", "ru": "Ничего не найдено"},
     "no_data": {
         "en": "No tickets match these filters.",
         "ru": "Под эти фильтры не подходит ни одно обращение.",
@@ -248,11 +249,11 @@ TEXT: dict[str, dict[str, str]] = {
     "delta_axis": {"en": "Median resolution vs the comparison, %", "ru": "Медиана решения к сравнению, %"},
     "claim_band": {"en": "claimed: 60–70 % faster", "ru": "заявлено: на 60–70 % быстрее"},
     "verdict_faster": {
-        "en": "{a} resolves {what} {pct} faster than {b} (95 % CI {low} … {high})",
+        "en": "{a}: {what} resolved {pct} faster than {b} (95 % CI {low} … {high})",
         "ru": "{a}: {what} решаются на {pct} быстрее, чем {b} (95 % ДИ {low} … {high})",
     },
     "verdict_slower": {
-        "en": "{a} resolves {what} {pct} slower than {b} (95 % CI {low} … {high})",
+        "en": "{a}: {what} resolved {pct} slower than {b} (95 % CI {low} … {high})",
         "ru": "{a}: {what} решаются на {pct} медленнее, чем {b} (95 % ДИ {low} … {high})",
     },
     "verdict_no_clear_difference": {

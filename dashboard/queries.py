@@ -282,9 +282,11 @@ def _tickets(
     order: str,
     limit: int,
     columns: tuple[tuple[str, str], ...] = (),
+    hidden: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Tickets of sla_tickets with their client's name; `columns` adds (name, expression) pairs
-    that a queue defines (metrics.sla.queues), placed after the time left."""
+    that a queue defines (metrics.sla.queues), placed after the time left; `hidden` are ticket
+    columns left out."""
     where, params = filters.where(extra)
     own = [c for c in TICKET_COLUMNS if c != "account_name"]
     added = "".join(f", {expression} AS {name}" for name, expression in columns)
@@ -301,7 +303,7 @@ def _tickets(
         [*params, *extra_params, limit],
     )
     order_shown = [TICKET_COLUMNS[0], *(name for name, _ in columns), *TICKET_COLUMNS[1:]]
-    return frame[order_shown]
+    return frame[[name for name in order_shown if name not in hidden]]
 
 
 @st.cache_data(show_spinner=False)
@@ -347,7 +349,7 @@ def _queue(
     filters: Filters, queue: queues.Queue, limit: int, extra: str = "", extra_params: list[Any] | None = None
 ) -> pd.DataFrame:
     condition = f"({queue.condition})" + (f" AND {extra}" if extra else "")
-    return _tickets(filters, condition, extra_params or [], queue.order, limit, queue.columns)
+    return _tickets(filters, condition, extra_params or [], queue.order, limit, queue.columns, queue.hidden)
 
 
 # --- clients and managers ---------------------------------------------------------------------

@@ -423,6 +423,11 @@ def test_no_english_ui_words_on_any_page_in_russian(served: dict[str, object], b
                 page.keyboard.press("ArrowDown")
                 page.wait_for_selector('[data-testid="stMultiSelectDropdown"]', timeout=10_000)
                 texts += page.evaluate(VISIBLE_UI_TEXT)
+                page.keyboard.type("zzqx")  # matches no option: the empty drop-down's words
+                empty = page.wait_for_selector('[role="listbox"][data-empty="true"]', timeout=10_000)
+                texts += page.evaluate(VISIBLE_UI_TEXT)
+                shown = empty.evaluate("e => getComputedStyle(e.querySelector('span'), '::after').content")
+                assert shown == '"Ничего не найдено"', shown
                 page.keyboard.press("Escape")
         if words := _english_words(texts, data):
             found[name] = words

@@ -17,6 +17,8 @@ class Queue:
     order: str
     # (name, expression) pairs shown beside the ticket's own columns
     columns: tuple[tuple[str, str], ...] = ()
+    # ticket columns this queue does not show (one its own columns restate)
+    hidden: tuple[str, ...] = ()
 
 
 # open, with a resolution target, not yet breached ('open' or 'at_risk')
@@ -31,6 +33,7 @@ OPEN_BREACHED = Queue(
         ("overdue_min", "-resolution_left_min"),
         ("age_days", "floor((epoch((SELECT max(as_of) FROM build_runs)) - epoch(created_at)) / 86400)"),
     ),
+    hidden=("resolution_left_min",),  # its negative is overdue_min
 )
 # resolved late or open past the target, the newest first
 BREACHED = Queue("sla_state IN ('breached', 'open_breached')", "created_at DESC")
