@@ -71,6 +71,7 @@ def main() -> int:
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="cspulse-usage-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()  # the machine's other work as the runs start (2 cores)
     events = work / "usage_events.parquet"
     accounts = [f"ACC{i:05d}" for i in range(args.accounts)]
     started = time.perf_counter()
@@ -111,7 +112,7 @@ def main() -> int:
             "platform": platform.platform(),
             "python": platform.python_version(),
         },
-        "note": "a 2-core machine shared with other jobs (load average above 2 during the runs)",
+        "load_average_before": load_before,
         "events": rows,
         "accounts": args.accounts,
         "days": args.days,
