@@ -496,12 +496,13 @@ TEXT: dict[str, dict[str, str]] = {
     "col_age_days": {"en": "Age, days", "ru": "Возраст, дн."},
     "responses_inferred": {
         "en": "{n} of {answered} answered tickets ({share}) have no recorded first response and no reply "
-        "event in the export: their resolution counts as their first response. The response clock does "
-        "not stop for pauses, so for these tickets the first response can take longer than the "
-        "resolution, which is net of pauses.",
+        "event in the export: their resolution counts as their first response. In the response times "
+        "above it is counted as the resolution is, net of pauses; the response target is judged on the "
+        "response clock, which does not stop for pauses.",
         "ru": "У {n} из {answered} обращений с ответом ({share}) в выгрузке нет ни времени первого ответа, "
-        "ни ответов агента: первым ответом считается решение. Часы реакции не останавливаются на паузах, "
-        "поэтому у таких обращений реакция может быть дольше решения, из которого паузы вычтены.",
+        "ни ответов агента: первым ответом считается решение. Во времени реакции выше оно посчитано так "
+        "же, как решение, — без пауз; норматив реакции проверяется по часам реакции, которые на паузах "
+        "не останавливаются.",
     },
     "choose": {"en": "Choose…", "ru": "Выберите…"},
     # values from the exports in the reader's language (value_<column>_<value>); others as written

@@ -139,9 +139,10 @@ def test_filters_narrow_every_kpi(version: float | None) -> None:
 
 
 def test_a_response_inferred_from_the_resolution_is_flagged(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """R1 resolved at 12:00 with no recorded response and no reply event: its resolution is its
-    response (120 min on the 24/7 calendar), flagged; R2 was answered at 10:30; R3 is open and
-    unanswered. One of the two answered tickets is inferred."""
+    """R1 resolved at 12:00 with no recorded response and no reply event, paused 10:30-11:00: its
+    resolution is its response (the response clock 120 min on the 24/7 calendar, no pause; the
+    resolution 90 min net of the pause), flagged; R2 was answered at 10:30 (30 min) and resolved
+    at 11:00 (60 min); R3 is open and unanswered. One of the two answered tickets is inferred."""
     import duckdb
 
     from pipelines.warehouse import snapshot_path
@@ -155,18 +156,32 @@ def test_a_response_inferred_from_the_resolution_is_flagged(tmp_path_factory: py
         "R2,A1,2024-03-01T10:00:00Z,email,simple,resolved,2024-03-01T10:30:00Z,2024-03-01T11:00:00Z\n"
         "R3,A1,2024-03-01T10:00:00Z,email,simple,open,,\n",
     )
+    events = write(
+        folder / "ticket_events.csv",
+        "ticket_id,at,kind,value,actor\n"
+        "R1,2024-03-01T10:00:00Z,status,open,system\n"
+        "R1,2024-03-01T10:30:00Z,status,pending,anna\n"
+        "R1,2024-03-01T11:00:00Z,status,open,system\n"
+        "R1,2024-03-01T12:00:00Z,status,resolved,anna\n",
+    )
     store = make_warehouse(folder, ALWAYS_OPEN)
-    store.ingest(tickets)
+    store.ingest(tickets, events)
     store.build("2024-03-02T10:00:00+00:00")
     store.close()
     with duckdb.connect(str(snapshot_path(store.path)), read_only=True) as con:
         rows = con.execute(
-            "SELECT ticket_id, is_response_inferred, response_business_min FROM sla_tickets ORDER BY 1"
+            "SELECT ticket_id, is_response_inferred, response_business_min, resolution_business_min "
+            "FROM sla_tickets ORDER BY 1"
         ).fetchall()
-    assert rows == [("R1", True, 120.0), ("R2", False, 30.0), ("R3", False, 24 * 60.0)]
+    assert rows == [("R1", True, 120.0, 90.0), ("R2", False, 30.0, 60.0), ("R3", False, 24 * 60.0, 24 * 60.0)]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CSPULSE_DB", str(store.path))
         st.cache_data.clear()
         stats = queries.ticket_stats(queries.snapshot_version(), ALL)
     st.cache_data.clear()
     assert (stats["inferred_responses"], stats["inferred_responses_of"]) == (1, 2)
+    # R1's response counted as its resolution (90, net of the pause), not its response clock (120):
+    # the median of 90 and 30, and the p90 30 + 0.9 × 60
+    assert stats["median_response_min"] == pytest.approx(60.0)
+    assert stats["p90_response_min"] == pytest.approx(84.0)
+    assert stats["median_response_min"] <= stats["median_resolution_min"] == pytest.approx(75.0)
