@@ -58,7 +58,6 @@ WINDOW_COLUMNS = (
     "previous_60_start_date",
 )
 Say = Callable[[str], None]
-WINDOWS_SQL = USAGE_DIR.parent / "adoption" / "int_usage_windows.sql"
 
 
 class StageError(ValueError):
@@ -103,22 +102,18 @@ class _Engine(Protocol):
 def window_rows(config: Config, as_of_dates: list[date]) -> pa.Table:
     """int_usage_windows for each as-of date, by the build's own model run in DuckDB: the windows
     are defined once (metrics/adoption/int_usage_windows.sql) and handed to either engine."""
-    from pipelines.build.runner import start_session
+    from pipelines.build.runner import start_session, windows_as_of
 
     zone = ZoneInfo(config.default_timezone)
-    sql = WINDOWS_SQL.read_text(encoding="utf-8")
-    tables = []
+    # any instant of the local date gives that date's windows; noon is clear of DST jumps
+    noons = [datetime.combine(day, clock_time(12), zone) for day in as_of_dates]
     con = duckdb.connect()
     try:
         _create_analysis_settings(con, config)
-        for day in as_of_dates:
-            # any instant of the local date gives that date's windows; noon is clear of DST jumps
-            start_session(con, config, datetime.combine(day, clock_time(12), zone).astimezone(UTC))
-            columns = ", ".join(WINDOW_COLUMNS)
-            tables.append(con.execute(f"select {columns} from ({sql})").to_arrow_table())
+        start_session(con, config, (noons[0] if noons else datetime.now(UTC)).astimezone(UTC))
+        return windows_as_of(con, noons).select(list(WINDOW_COLUMNS))
     finally:
         con.close()
-    return pa.concat_tables(tables)
 
 
 def rollup(

@@ -64,6 +64,7 @@ PREPARED = (
 # The usage windows of an as-of: one row in a build, one per instant where a series computes its
 # shared models; a shared model reads only it, staging, sources and other shared models.
 WINDOWS_MODEL = "int_usage_windows"
+WINDOWS_PATH = METRICS_DIR / "adoption" / f"{WINDOWS_MODEL}.sql"  # one row: the windows as of the build
 SOURCES = frozenset((*STAGING_TABLES, "ingest_runs", *PREPARED))
 MATERIALIZATIONS: tuple[Materialized, ...] = ("view", "temp", "table")
 _MATERIALIZED_LINE = re.compile(r"^--\s*materialized:\s*(\S+)\s*$", re.MULTILINE)

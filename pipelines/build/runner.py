@@ -189,13 +189,9 @@ class Run:
         cursor = self.con.cursor()
         try:
             self._start_private(cursor, latest, variables)
-            windows_sql = models[WINDOWS_MODEL].sql
-            windows = []
-            for instant in instants:
-                cursor.execute("SET VARIABLE as_of = ?", [instant.astimezone(UTC)])
-                windows.append(cursor.execute(f"select * from (\n{windows_sql}\n)").to_arrow_table())
+            windows = windows_as_of(cursor, instants)
             cursor.execute("SET VARIABLE as_of = ?", [latest])  # staging keeps what the latest sees
-            cursor.register(WINDOWS_MODEL, pa.concat_tables(windows))
+            cursor.register(WINDOWS_MODEL, windows)
             run = Run(cursor, self.config, latest, self.prepared, private=True,
                       provided=frozenset({WINDOWS_MODEL}))  # fmt: skip
             for name in dag.select(models, names):
@@ -213,6 +209,18 @@ class Run:
                 raise ValueError(f"session variable {name!r}: not a name")
             cursor.execute(f"SET VARIABLE {name} = ?", [value])
         self.prepared.create(cursor)
+
+
+def windows_as_of(con: duckdb.DuckDBPyConnection, instants: list[datetime]) -> pa.Table:
+    """int_usage_windows as of each instant, one row each, stacked: the model's own SQL run with
+    the session's as_of set to each in turn (`con`'s session started; as_of is left at the last).
+    A series' shared models read it, and so does the usage stage on either engine."""
+    sql = dag.WINDOWS_PATH.read_text(encoding="utf-8")
+    rows = []
+    for instant in instants:
+        con.execute("SET VARIABLE as_of = ?", [instant.astimezone(UTC)])
+        rows.append(con.execute(f"select * from (\n{sql}\n)").to_arrow_table())
+    return pa.concat_tables(rows)
 
 
 def _run_key(
