@@ -156,11 +156,12 @@ def test_days_either_side_of_a_dst_change(
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """~150k events of the fixture's accounts, 2025-03-01 .. 2025-06-20 (past as-of), DST inside."""
+    """2M events (and 2 % exact duplicates) of the fixture's accounts, 2025-03-01 .. 2025-06-20
+    (past as-of), the DST change of 2025-03-30 inside: a few million, as a real export has."""
     folder = tmp_path_factory.mktemp("generated")
     accounts = ["A1", "A2", "A3", "A5", "A6"]
     table = usage_events_table(
-        np.random.default_rng(7), accounts, MODULES, 150_000, datetime(2025, 3, 1, tzinfo=UTC), 112
+        np.random.default_rng(7), accounts, MODULES, 2_000_000, datetime(2025, 3, 1, tzinfo=UTC), 112
     )
     # Spark reads a folder of parts as one input: two files, as a cluster job would find them
     half = table.num_rows // 2
