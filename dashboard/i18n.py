@@ -64,7 +64,7 @@ TEXT: dict[str, dict[str, str]] = {
         "просроченные обращения не учитываются (как в Jira Service Management).",
     },
     "of_judged": {"en": "{met} met of {judged} counted", "ru": "{met} в срок из {judged} учтённых"},
-    "median_response": {"en": "Median first response", "ru": "Медиана первой реакции"},
+    "median_response": {"en": "Median first response", "ru": "Медиана реакции"},
     "p90_response": {"en": "P90 first response", "ru": "P90 первой реакции"},
     "median_resolution": {"en": "Median resolution", "ru": "Медиана решения"},
     "p90_resolution": {"en": "P90 resolution", "ru": "P90 решения"},
@@ -72,7 +72,7 @@ TEXT: dict[str, dict[str, str]] = {
     "hours_unit": {"en": "{value} h", "ru": "{value} ч"},
     "backlog": {"en": "Backlog (open)", "ru": "Бэклог (открыто)"},
     "at_risk": {"en": "At risk", "ru": "Под угрозой"},
-    "open_breached": {"en": "Open, breached", "ru": "Открыто, просрочено"},
+    "open_breached": {"en": "Open, breached", "ru": "В просрочке"},
     "reopen_rate": {"en": "Reopened", "ru": "Переоткрыто"},
     "reassignment_rate": {"en": "Reassigned", "ru": "Переназначено"},
     "csat": {"en": "CSAT (1–5)", "ru": "CSAT (1–5)"},
@@ -82,6 +82,8 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Hours (h) are business hours of each client's SLA calendar.",
         "ru": "Часы (ч) — рабочие, по календарю SLA каждого клиента.",
     },
+    "sla_and_speed": {"en": "SLA and speed", "ru": "SLA и скорость"},
+    "backlog_and_quality": {"en": "Backlog and quality", "ru": "Бэклог и качество"},
     "sla_and_speed_by_month": {"en": "SLA and speed by month", "ru": "SLA и скорость по месяцам"},
     "backlog_and_quality_by_month": {
         "en": "Backlog and quality by month",
@@ -199,7 +201,7 @@ TEXT: dict[str, dict[str, str]] = {
     "band_yellow": {"en": "yellow", "ru": "жёлтый"},
     "band_red": {"en": "red", "ru": "красный"},
     "accounts_by_band": {"en": "Accounts by band", "ru": "Клиенты по зонам"},
-    "upsell_ready": {"en": "Ready for an upsell", "ru": "Можно предлагать расширение"},
+    "upsell_ready": {"en": "Ready for an upsell", "ru": "Готовы к расширению"},
     "dont_pitch": {"en": "Don't pitch now", "ru": "Пока не предлагать"},
     "no_upsell": {
         "en": "No account is ready for an upsell.",
@@ -497,10 +499,10 @@ TEXT: dict[str, dict[str, str]] = {
     "responses_inferred": {
         "en": "{n} of {answered} answered tickets ({share}) have no recorded first response and no reply "
         "event in the export: their resolution counts as their first response. In the response times "
-        "above it is counted as the resolution is, net of pauses; the response target is judged on the "
+        "it is counted as the resolution is, net of pauses; the response target is judged on the "
         "response clock, which does not stop for pauses.",
         "ru": "У {n} из {answered} обращений с ответом ({share}) в выгрузке нет ни времени первого ответа, "
-        "ни ответов агента: первым ответом считается решение. Во времени реакции выше оно посчитано так "
+        "ни ответов агента: первым ответом считается решение. Во времени реакции оно посчитано так "
         "же, как решение, — без пауз; норматив реакции проверяется по часам реакции, которые на паузах "
         "не останавливаются.",
     },

@@ -292,9 +292,40 @@ TABLE_OVERFLOW = """
 """
 
 
+# A chart's legend over its axis titles or its title, and a KPI tile's label cut short (an
+# ellipsis: its text wider than its box).
+LAYOUT_CLASHES = """
+() => {
+  const out = [];
+  const overlap = (a, b) => a.width > 0 && b.width > 0 && a.left < b.right - 1 && b.left < a.right - 1
+    && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  document.querySelectorAll('.js-plotly-plot').forEach((plot, i) => {
+    const legend = plot.querySelector('g.legend');
+    if (!legend) return;
+    const box = legend.getBoundingClientRect();
+    for (const title of plot.querySelectorAll('.g-xtitle, .g-ytitle, .g-y2title, .gtitle')) {
+      if (overlap(box, title.getBoundingClientRect())) {
+        out.push(`chart ${i}: its legend covers "${title.textContent}"`);
+      }
+    }
+  });
+  for (const label of document.querySelectorAll('[data-testid=stMetricLabel]')) {
+    for (const el of [label, ...label.querySelectorAll('*')]) {
+      if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflow !== 'visible') {
+        out.push(`KPI label cut: "${label.textContent}"`);
+        break;
+      }
+    }
+  }
+  return out;
+}
+"""
+
+
 def test_every_page_at_1024_and_1440_px_in_both_languages(served: dict[str, object], browser: object) -> None:
     """Screenshots land in screenshots/ (and, English at 1440 px, in docs/screens/): look at them.
-    Every table stays inside the page, and a table of figures needs no horizontal scroll."""
+    Every table stays inside the page, a table of figures needs no horizontal scroll, no legend
+    covers an axis title and no KPI label is cut short."""
     overflowing: list[str] = []
     SCREENSHOTS.mkdir(exist_ok=True)
     DOCS_SCREENS.mkdir(parents=True, exist_ok=True)
@@ -311,6 +342,7 @@ def test_every_page_at_1024_and_1440_px_in_both_languages(served: dict[str, obje
                 if width == 1440 and lang == "en":
                     shutil.copyfile(SCREENSHOTS / f"{name}_{lang}_{width}.png", DOCS_SCREENS / f"{name}.png")
                 overflowing += [f"{name} {lang} {width}: {t}" for t in page.evaluate(TABLE_OVERFLOW)]
+                overflowing += [f"{name} {lang} {width}: {t}" for t in page.evaluate(LAYOUT_CLASHES)]
     page.close()
     assert not overflowing, overflowing
 

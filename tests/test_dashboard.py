@@ -264,6 +264,45 @@ def test_values_from_the_exports_in_the_readers_language() -> None:
         assert i18n.value_label(column, missing, "ru") == i18n.t("no_manager", "ru")
 
 
+def test_a_table_reads_in_the_readers_terms() -> None:
+    """Months as 'Oct 2026' / 'окт. 2026', task types and tiers translated, CSAT to two decimals,
+    percentages to one, counts that became floats whole — with a decimal comma in Russian."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "month": [date(2026, 10, 1)],
+            "task_type": ["bug"],
+            "tier": ["ism"],
+            "csat": [4.2646],
+            "response_pct": [92.345],
+            "backlog": [36.0],
+        }
+    )
+    english = components._as_text(components.readable(frame, "en"), "en").iloc[0].to_dict()
+    assert english == {
+        "month": "Oct 2026", "task_type": "bug", "tier": "dedicated manager (ISM)", "csat": "4.26",
+        "response_pct": "92.3", "backlog": 36,
+    }  # fmt: skip
+    russian = components._as_text(components.readable(frame, "ru"), "ru").iloc[0].to_dict()
+    assert russian == {
+        "month": "окт. 2026", "task_type": "ошибка", "tier": "выделенный менеджер (ISM)", "csat": "4,26",
+        "response_pct": "92,3", "backlog": 36,
+    }  # fmt: skip
+
+
+# Words that point a reader at this project's sources rather than at their own work.
+SOURCE_REFERENCES = re.compile(r"seed|DESIGN|issue|документ|сид|ТЗ\b|регламент", re.IGNORECASE)
+
+
+def test_page_subtitles_speak_to_users() -> None:
+    captions = {key: text for key, text in i18n.TEXT.items() if key.endswith(("_caption", "_subtitle"))}
+    assert captions
+    for key, text in captions.items():
+        for language in ("en", "ru"):
+            assert not SOURCE_REFERENCES.search(text[language]), (key, language, text[language])
+
+
 def test_queues_show_business_time_client_names_and_russian_values(sample_db: Path) -> None:
     app = _app(lang="ru")
     app.run()
