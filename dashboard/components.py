@@ -75,7 +75,8 @@ def plot_config() -> dict[str, Any]:
     lang = language()
     if lang not in i18n.PLOTLY_DICTIONARIES:
         return PLOT_CONFIG
-    return PLOT_CONFIG | {"locale": lang, "locales": {lang: {"dictionary": i18n.PLOTLY_DICTIONARIES[lang]}}}
+    locale = {"dictionary": i18n.PLOTLY_DICTIONARIES[lang], "format": i18n.plotly_format(lang)}
+    return PLOT_CONFIG | {"locale": lang, "locales": {lang: locale}}
 
 
 # On a laptop's screen (1024-1280 px, the sidebar open) Streamlit's wide layout keeps 5rem each
@@ -473,7 +474,7 @@ def _month_axis(
             marker_color=["#ef9a9a" if 0 < v < minimum else "#b0bec5" for v in n],
             opacity=0.5,
             name=t("tickets_n"),
-            hovertemplate="%{x|%Y-%m}: n = %{y}<extra></extra>",
+            hovertemplate="%{x|%b %Y}: n = %{y}<extra></extra>",
             showlegend=False,
         )
     )
@@ -531,7 +532,7 @@ def line_chart(
                 connectgaps=False,
                 marker={"symbol": _symbols(counts, marks[0]), "size": 8},
                 customdata=counts.fillna(0).astype(int),
-                hovertemplate="%{fullData.name}<br>%{x|%Y-%m}: %{y:.1f}"
+                hovertemplate="%{fullData.name}<br>%{x|%b %Y}: %{y:.1f}"
                 + ("%" if percent else "")
                 + "<br>n = %{customdata}<extra></extra>",
             )
@@ -661,7 +662,7 @@ def grouped_lines(
                     [str(group), m.isoformat(), int(n)] if ok else [None, None, 0]
                     for m, n, ok in zip(part["month"], part["tickets"].fillna(0), present, strict=True)
                 ],
-                hovertemplate="%{fullData.name}<br>%{x|%Y-%m}: %{y:.1f}%"
+                hovertemplate="%{fullData.name}<br>%{x|%b %Y}: %{y:.1f}%"
                 "<br>n = %{customdata[2]}<extra></extra>",
             )
         )
@@ -816,7 +817,7 @@ def forest_plot(frame: pd.DataFrame, labels: list[str], key: str, claim: tuple[f
                 "arrayminus": (delta - low).fillna(0),
             },
             customdata=list(zip(frame["n_a"], frame["n_b"], low, high, strict=True)),
-            hovertemplate="%{y}: %{x:.1f}%<br>95% CI %{customdata[2]:.1f} … %{customdata[3]:.1f}%"
+            hovertemplate="%{y}: %{x:.1f}%<br>" + t("ci95") + " %{customdata[2]:.1f} … %{customdata[3]:.1f}%"
             "<br>n = %{customdata[0]} / %{customdata[1]}<extra></extra>",
             showlegend=False,
         )
@@ -874,7 +875,7 @@ def score_line(history: pd.DataFrame, key: str) -> None:
             mode="lines+markers",
             marker={"color": history["band"].map(BAND_COLOURS), "size": 9},
             line={"color": "#90a4ae"},
-            hovertemplate="%{x|%Y-%m}: %{y:.0f}<extra></extra>",
+            hovertemplate="%{x|%b %Y}: %{y:.0f}<extra></extra>",
         )
     )
     figure.update_layout(

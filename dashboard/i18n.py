@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
-from babel.dates import format_date, format_datetime, get_day_names
+from babel.dates import format_date, format_datetime, get_day_names, get_month_names
 from babel.numbers import format_decimal, format_percent
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
@@ -507,6 +507,7 @@ TEXT: dict[str, dict[str, str]] = {
         "не останавливаются.",
     },
     "choose": {"en": "Choose…", "ru": "Выберите…"},
+    "ci95": {"en": "95 % CI", "ru": "95 % ДИ"},
     # values from the exports in the reader's language (value_<column>_<value>); others as written
     "value_status_new": {"en": "new", "ru": "новое"},
     "value_status_open": {"en": "open", "ru": "открыто"},
@@ -586,6 +587,25 @@ PLOTLY_DICTIONARIES: dict[str, dict[str, str]] = {
         "new text": "новый текст",
     },
 }
+
+
+def plotly_format(language: str) -> dict[str, object]:
+    """Plotly's locale format for `language`: month and day names (a hover's '%b %Y' reads
+    'окт. 2026'), the decimal comma and the thin space between thousands, as the tiles write them."""
+    locale = locale_of(language)
+    months = get_month_names("wide", context="stand-alone", locale=locale)
+    short_months = get_month_names("abbreviated", context="stand-alone", locale=locale)
+    days = get_day_names("wide", context="stand-alone", locale=locale)
+    short_days = get_day_names("abbreviated", context="stand-alone", locale=locale)
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]  # babel counts from Monday, d3 from Sunday
+    return {
+        "months": [str(months[m]) for m in range(1, 13)],
+        "shortMonths": [str(short_months[m]) for m in range(1, 13)],
+        "days": [str(days[d]) for d in sunday_first],
+        "shortDays": [str(short_days[d]) for d in sunday_first],
+        "decimal": number(0.5, language, 1)[1],
+        "thousands": number(1000, language)[1],
+    }
 
 
 def weekdays(codes: list[str], language: str = "en") -> str:

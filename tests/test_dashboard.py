@@ -291,6 +291,16 @@ def test_a_table_reads_in_the_readers_terms() -> None:
     }  # fmt: skip
 
 
+def test_charts_write_months_and_decimals_in_russian() -> None:
+    """Plotly's locale format: hovers' '%b %Y' read 'окт. 2026', numbers '92,3'; d3 counts days
+    from Sunday."""
+    russian = i18n.plotly_format("ru")
+    assert russian["shortMonths"][9] == "окт." and russian["months"][0] == "январь"
+    assert russian["shortDays"][:2] == ["вс", "пн"]
+    assert (russian["decimal"], russian["thousands"]) == (",", "\u00a0")
+    assert i18n.plotly_format("en")["shortMonths"][9] == "Oct"
+
+
 # Words that point a reader at this project's sources rather than at their own work.
 SOURCE_REFERENCES = re.compile(r"seed|DESIGN|issue|документ|сид|ТЗ\b|регламент", re.IGNORECASE)
 
