@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from functools import cache
 
 from babel.dates import format_date, format_datetime, get_day_names, get_month_names
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
 LOCALES = {"en": "en_GB", "ru": "ru_RU"}
@@ -589,6 +590,7 @@ PLOTLY_DICTIONARIES: dict[str, dict[str, str]] = {
 }
 
 
+@cache  # every chart of every rerun asks; the names never change
 def plotly_format(language: str) -> dict[str, object]:
     """Plotly's locale format for `language`: month and day names (a hover's '%b %Y' reads
     'окт. 2026'), the decimal comma and the thin space between thousands, as the tiles write them."""
@@ -603,8 +605,8 @@ def plotly_format(language: str) -> dict[str, object]:
         "shortMonths": [str(short_months[m]) for m in range(1, 13)],
         "days": [str(days[d]) for d in sunday_first],
         "shortDays": [str(short_days[d]) for d in sunday_first],
-        "decimal": number(0.5, language, 1)[1],
-        "thousands": number(1000, language)[1],
+        "decimal": get_decimal_symbol(locale),
+        "thousands": get_group_symbol(locale),
     }
 
 

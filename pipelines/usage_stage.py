@@ -110,7 +110,7 @@ def window_rows(config: Config, as_of_dates: list[date]) -> pa.Table:
     con = duckdb.connect()
     try:
         _create_analysis_settings(con, config)
-        start_session(con, config, (noons[0] if noons else datetime.now(UTC)).astimezone(UTC))
+        start_session(con, config, noons[0].astimezone(UTC))  # windows_as_of sets each instant
         return windows_as_of(con, noons).select(list(WINDOW_COLUMNS))
     finally:
         con.close()
