@@ -122,6 +122,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--accounts", type=int, default=10_000, help="--only usage: 20 modules × 365 days each"
     )
+    bench.add_argument(
+        "--sla-only",
+        action="store_true",
+        help="build only the SLA marts (and publish), pages not timed: the stage at 10M tickets",
+    )
     return parser
 
 
@@ -363,7 +368,7 @@ def run_bench(args: argparse.Namespace) -> int:
     from pipelines.bench import bench
     from pipelines.bench.profile_ingest import bench_profile_ingest
 
-    result = {} if args.only == "profiles" else bench(args.tickets, progress=_stderr)
+    result = {} if args.only == "profiles" else bench(args.tickets, progress=_stderr, sla_only=args.sla_only)
     result.update(bench_profile_ingest(progress=_stderr))  # profile_ingest_rows_per_s
     print(json.dumps(result, indent=2))
     return 0

@@ -39,6 +39,7 @@ from metrics.usage import STAGE_OUTPUTS, STAGE_QUERIES, USAGE_DIR, stage_sql
 from pipelines import schemas
 from pipelines.build.inputs import _create_analysis_settings, usage_day_bounds
 from pipelines.config import Config
+from pipelines.errors import first_line
 
 Engine = Literal["duckdb", "spark"]
 EVENT_COLUMNS = tuple(schemas.column_names("usage_events"))  # account_id, user_id, module, at
@@ -198,7 +199,7 @@ class _DuckDB:
         except duckdb.Error as error:
             if not Path(path).exists() and not any(ch in path for ch in "*?["):
                 raise StageError(f"{path}: no such file or folder") from None
-            raise StageError(f"{path}: cannot be read as Parquet: {_first_line(error)}") from None
+            raise StageError(f"{path}: cannot be read as Parquet: {first_line(error)}") from None
         relation.to_view("usage_events_source")
         return list(zip(relation.columns, [str(t) for t in relation.types], strict=True))
 
@@ -258,7 +259,7 @@ class _Spark:
         except AnalysisException as error:
             if "PATH_NOT_FOUND" in str(error) or "Path does not exist" in str(error):
                 raise StageError(f"{path}: no such file or folder") from None
-            raise StageError(f"{path}: cannot be read as Parquet: {_first_line(error)}") from None
+            raise StageError(f"{path}: cannot be read as Parquet: {first_line(error)}") from None
         frame.createOrReplaceTempView("usage_events_source")
         return [(name, kind) for name, kind in frame.dtypes]
 
@@ -315,11 +316,6 @@ SPARK_DEFAULTS = {
     "spark.ui.enabled": "false",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def stage_files() -> list[Path]:

@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import ConfigError
-from pipelines.ingest.readers import first_line
+from pipelines.errors import first_line
 from pipelines.schemas import STAGING_TABLES, columns, staging_ddl
 
 DEFAULT_DB = Path("data/warehouse.duckdb")

@@ -75,7 +75,7 @@ def stage_write_floor(db: str, path: str) -> dict[str, Any]:
     return {"seconds": seconds}
 
 
-def stage_build(db: str) -> dict[str, Any]:
+def stage_build(db: str, select: list[str] | None = None) -> dict[str, Any]:
     from pipelines.build import build, latest_timestamp
     from pipelines.config import load_config
     from pipelines.warehouse import connect
@@ -83,7 +83,7 @@ def stage_build(db: str) -> dict[str, Any]:
     config = load_config(None)
     with connect(Path(db)) as con:
         as_of = latest_timestamp(con)
-        summary, seconds = _timed(lambda: build(con, Path(db), config, as_of))
+        summary, seconds = _timed(lambda: build(con, Path(db), config, as_of, select=select))
     return {"seconds": seconds, "timings": summary["timings"], "as_of": as_of.isoformat()}
 
 

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines import schemas
-from pipelines.ingest.readers import first_line
+from pipelines.errors import first_line
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 CANONICAL = "canonical"

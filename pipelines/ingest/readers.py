@@ -32,6 +32,8 @@ from typing import Any, BinaryIO
 import duckdb
 import pyarrow as pa
 
+from pipelines.errors import first_line
+
 DELIMITERS = (",", ";", "\t", "|")
 SNIFF_BYTES = 1 << 20
 RAW_TABLE = "raw_rows"
@@ -83,11 +85,6 @@ def read_export(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = 
         raise
     except (duckdb.Error, OSError, ValueError, UnicodeError) as error:
         raise FileRefused(f"{path}: cannot be read: {first_line(error)}") from None
-
-
-def first_line(error: BaseException) -> str:
-    """An error's first line (DuckDB's messages go on with SQL and hints), else its type."""
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def dedupe_headers(names: list[str]) -> list[str]:
