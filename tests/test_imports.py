@@ -1,6 +1,6 @@
-"""Every module of the project imports first, in a process of its own: an import cycle that
-bites only when a process starts from one module (as `python -m pipelines.bench.stages` does,
-for each bench stage) fails here, not in the middle of a benchmark."""
+"""Every module of the project imports as the first one a fresh process loads: an import cycle
+that bites only when a process starts from one module (as `python -m pipelines.bench.stages`
+does, for each bench stage) fails here, not in the middle of a benchmark."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ PAGES = "dashboard.views."
 # For each module: forget every project module loaded so far (third-party ones stay, so this
 # is fast), then import it first.
 FIRST_IMPORTS = """
-import importlib, sys, traceback
+import importlib, sys
 packages = set(sys.argv[1].split(","))
 for name in sys.argv[2:]:
     for loaded in [m for m in sys.modules if m.split(".")[0] in packages]:
@@ -40,7 +40,7 @@ def project_modules() -> list[str]:
     return names
 
 
-def test_every_module_imports_first_on_its_own() -> None:
+def test_every_module_imports_as_the_first_one_loaded() -> None:
     modules = project_modules()
     assert {"pipelines.warehouse", "pipelines.bench.stages", "metrics.health.churn"} <= set(modules)
     found = subprocess.run(
