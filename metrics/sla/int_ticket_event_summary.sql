@@ -12,7 +12,7 @@ resolutions_from_events as (
         -- the last move from a status that is not resolved into one that is
         max(changed_at) filter (where is_resolved and not was_resolved) as last_resolved_at,
         -- only a ticket whose latest status is a resolved one is resolved
-        arg_max(is_resolved, (occurred_at, position)) as ends_resolved,
+        bool_or(is_resolved) filter (where is_latest) as ends_resolved,
         count(*) filter (where was_resolved and not is_resolved) as reopens_from_events,
     from status_changes
     group by ticket_key

@@ -1,5 +1,7 @@
--- one row per status, assign or reply event of a ticket judged in this build, keyed by ticket_key
--- materialized: temp
+-- one row per status, assign or reply event of a ticket judged in this build, keyed by ticket_key.
+-- A view: its two readers each take their own kinds of event, and at 10M tickets a temp table of all
+-- 30M events outgrew the memory limit and spilled.
+-- materialized: view
 with
 
 events as (select * from stg_ticket_events where kind in ('status', 'assign', 'reply')),

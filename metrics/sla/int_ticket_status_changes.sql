@@ -1,4 +1,5 @@
--- one row per status event of a judged ticket, in order, with what its status means to the SLA
+-- one row per status event of a judged ticket, with what its status means to the SLA and its place in
+-- the ticket's history (what came before, what comes next, whether it is the latest)
 -- materialized: temp
 with
 
@@ -11,7 +12,6 @@ events_with_roles as (
         events.happened_at as changed_at,
         events.occurred_at,
         events.position,
-        events.value as status,
         coalesce(policy_statuses.is_pause, false) as is_pause,
         coalesce(policy_statuses.is_resolved, false) as is_resolved,
     from events
@@ -22,9 +22,13 @@ events_with_roles as (
 events_in_order as (
     -- one window pass: every function below shares the partition and the order (one sort)
     select
-        *,
+        ticket_key,
+        changed_at,
+        is_pause,
+        is_resolved,
         coalesce(lag(is_resolved) over ticket_history, false) as was_resolved,
         lead(changed_at) over ticket_history as next_changed_at,
+        lead(true) over ticket_history is null as is_latest,
         -- a later move into a status that is not resolved: this stretch came before a reopen
         coalesce(
             bool_or(not is_resolved) over (
