@@ -113,3 +113,17 @@ def test_enum_columns_read_back_as_the_text_a_varchar_column_gives() -> None:
     assert isinstance(frame["e"].dtype, pd.CategoricalDtype)
     enums_as_text(frame)
     assert frame["e"].dtype == frame["s"].dtype and frame["e"].equals(frame["s"].rename("e"))
+
+
+def test_a_tables_row_readers_are_its_readers_and_through_a_view_the_views_readers() -> None:
+    models = {
+        "events": dag.Model("events", "sql", (), "temp"),
+        "history": dag.Model("history", "sql", ("events",), "view"),
+        "summary": dag.Model("summary", "sql", ("history",), "temp"),
+        "mart": dag.Model("mart", "sql", ("summary", "events"), "table"),
+        "page": dag.Model("page", "sql", ("mart",), "table"),
+    }
+    # the view's readers read the events' rows; the page reads only the mart's
+    assert dag.row_readers(models, "events") == {"history", "summary", "mart"}
+    assert dag.row_readers(models, "summary") == {"mart"}
+    assert dag.row_readers(models, "page") == set()

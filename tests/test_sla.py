@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.build import dag
 from tests.conftest import FIXTURES, Warehouse, make_warehouse, utc, write
 
 GOOD = FIXTURES / "ingest"
@@ -103,6 +104,23 @@ def test_placeholder_account_is_made_and_flagged(warehouse: Warehouse) -> None:
     warehouse.build("2024-03-06T12:00:00+03:00")
     assert warehouse.rows("SELECT count(*) FROM accounts WHERE is_placeholder") == [(0,)]
     assert warehouse.one("SELECT tier FROM sla_tickets WHERE ticket_id = 'T4'") == "ism"
+
+
+def test_a_build_drops_each_temp_table_once_read_and_builds_again_alike(warehouse: Warehouse) -> None:
+    """The build's temp tables hold memory the models after them need: each is dropped once no
+    model still to come reads it, so none is left at the end. A second build in the same
+    connection (its views over dropped tables replaced) gives the same marts."""
+    warehouse.ingest(*sorted(GOOD.glob("*.csv")))
+    warehouse.build("2024-03-06T12:00:00+03:00")
+    models = dag.all_models()
+    temp_models = {name for name, model in models.items() if model.materialized == "temp"}
+    assert {"int_ticket_status_changes", "int_ticket_event_summary", "int_ticket_pauses"} <= temp_models
+    left = {row[0] for row in warehouse.rows("SELECT table_name FROM duckdb_tables() WHERE temporary")}
+    assert not left & temp_models
+    first = warehouse.rows("SELECT * FROM sla_tickets ORDER BY ticket_id")
+    warehouse.build("2024-03-06T12:00:00+03:00")
+    assert warehouse.rows("SELECT * FROM sla_tickets ORDER BY ticket_id") == first
+    assert len(first) == 4
 
 
 def test_monthly_compliance_counts(warehouse: Warehouse) -> None:

@@ -344,6 +344,21 @@ def downstream(models: dict[str, Model], names: set[str]) -> set[str]:
     return seen & set(models)
 
 
+def row_readers(models: dict[str, Model], name: str) -> set[str]:
+    """The models whose run reads `name`'s rows: its readers, and through a view that reads it
+    (a view's rows are read only when a model made of rows reads the view), those readers' own."""
+    found: set[str] = set()
+    stack = [reader.name for reader in models.values() if name in reader.inputs]
+    while stack:
+        reader = stack.pop()
+        if reader in found:
+            continue
+        found.add(reader)
+        if models[reader].materialized == "view":
+            stack.extend(other.name for other in models.values() if reader in other.inputs)
+    return found
+
+
 def select(models: dict[str, Model], selectors: list[str] | None) -> list[str]:
     """The models a build runs, in order. No selector: all. `name`: it and what it needs;
     `name+`: also everything downstream of it (and what those need)."""

@@ -319,7 +319,8 @@ def build(
     prepared = Prepared.for_build(con, config, as_of)
     run = Run(con, config, as_of, prepared)
     timings: dict[str, float] = {"prepare_s": round(time.perf_counter() - clock_started, 3)}
-    for name in chosen:
+    dropped: set[str] = set()
+    for place, name in enumerate(chosen):
         say(f"model {name}")
         model_started = time.perf_counter()
         run.model(models[name])
@@ -327,6 +328,7 @@ def build(
         if name == "sla_tickets":
             timings["grid_growth_s"] = _grow_grid_for_deadlines(run, models, chosen, say)
             timings["sla_s"] = round(time.perf_counter() - clock_started, 3)
+        dropped |= _drop_temp_tables_read(con, models, chosen[: place + 1], chosen[place + 1 :], dropped)
     built = [name for name in chosen if models[name].materialized == "table"]
     counts = {mart: _count(con, mart) for mart in built}
     finished = datetime.now(UTC)
@@ -349,6 +351,27 @@ def build(
         "timings": timings,
         "snapshot": str(snapshot),
     }
+
+
+def _drop_temp_tables_read(
+    con: duckdb.DuckDBPyConnection,
+    models: dict[str, Model],
+    done: list[str],
+    to_come: list[str],
+    dropped: set[str],
+) -> set[str]:
+    """Drop each temp table of the build that no model still to come reads (nor a view over it
+    still to be made): it holds memory the models after it need. At 10M tickets the event models'
+    tables outgrew the memory limit and spilled. A view left over a dropped table is replaced by
+    the next build, like the table. Returns the tables dropped."""
+    now_dropped = set()
+    for name in done:
+        if name in dropped or models[name].materialized != "temp":
+            continue
+        if not dag.row_readers(models, name) & set(to_come):
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
+            now_dropped.add(name)
+    return now_dropped
 
 
 def _grow_grid_for_deadlines(run: Run, models: dict[str, Model], chosen: list[str], say: Progress) -> float:
