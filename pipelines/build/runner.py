@@ -364,7 +364,7 @@ def _drop_temp_tables_read(
     still to be made): it holds memory the models after it need. At 10M tickets the event models'
     tables outgrew the memory limit and spilled. A view left over a dropped table is replaced by
     the next build, like the table. Returns the tables dropped."""
-    now_dropped = set()
+    now_dropped: set[str] = set()
     for name in done:
         if name in dropped or models[name].materialized != "temp":
             continue
