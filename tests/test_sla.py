@@ -108,15 +108,19 @@ def test_placeholder_account_is_made_and_flagged(warehouse: Warehouse) -> None:
 
 def test_a_build_drops_each_temp_table_once_read_and_builds_again_alike(warehouse: Warehouse) -> None:
     """The build's temp tables hold memory the models after them need: each is dropped once no
-    model still to come reads it, so none is left at the end. A second build in the same
-    connection (its views over dropped tables replaced) gives the same marts."""
+    model still to come reads it, so none is left at the end, nor a view that would read one.
+    A second build in the same connection gives the same marts."""
     warehouse.ingest(*sorted(GOOD.glob("*.csv")))
     warehouse.build("2024-03-06T12:00:00+03:00")
     models = dag.all_models()
     temp_models = {name for name, model in models.items() if model.materialized == "temp"}
+    views = {name for name, model in models.items() if model.materialized == "view"}
     assert {"int_ticket_status_changes", "int_ticket_event_summary", "int_ticket_pauses"} <= temp_models
+    assert {"int_ticket_events", "int_ticket_clocks"} <= views
     left = {row[0] for row in warehouse.rows("SELECT table_name FROM duckdb_tables() WHERE temporary")}
     assert not left & temp_models
+    left_views = {row[0] for row in warehouse.rows("SELECT view_name FROM duckdb_views() WHERE temporary")}
+    assert not left_views & views  # none left reading a dropped table
     first = warehouse.rows("SELECT * FROM sla_tickets ORDER BY ticket_id")
     warehouse.build("2024-03-06T12:00:00+03:00")
     assert warehouse.rows("SELECT * FROM sla_tickets ORDER BY ticket_id") == first

@@ -1,7 +1,8 @@
 -- The peer's work, done the engine's way: for every ticket, the working time from creation to
 -- the response and to the resolution (or as-of), and the instants its response and resolution
 -- targets fall due — four clocks read off the calendar grid (macros.sql), nothing else.
--- Runs on the build's connection, after the build (it reads int_ticket_policies and the grid).
+-- Runs on a connection prepared by pipelines.bench.runner.prepare_core (it reads int_ticket_policies
+-- and the grid; a build drops its steps when it is done).
 with
 
 tickets as (
