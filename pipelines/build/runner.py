@@ -319,7 +319,7 @@ def build(
     prepared = Prepared.for_build(con, config, as_of)
     run = Run(con, config, as_of, prepared)
     timings: dict[str, float] = {"prepare_s": round(time.perf_counter() - clock_started, 3)}
-    dropped: set[str] = set()
+    drops = _drops_after_each_step(models, chosen)
     for place, name in enumerate(chosen):
         say(f"model {name}")
         model_started = time.perf_counter()
@@ -328,7 +328,9 @@ def build(
         if name == "sla_tickets":
             timings["grid_growth_s"] = _grow_grid_for_deadlines(run, models, chosen, say)
             timings["sla_s"] = round(time.perf_counter() - clock_started, 3)
-        dropped |= _drop_temp_tables_read(con, models, chosen[: place + 1], chosen[place + 1 :], dropped)
+        for step in drops.get(place, []):
+            kind = "VIEW" if models[step].materialized == "view" else "TABLE"
+            con.execute(f"DROP {kind} IF EXISTS temp.main.{step}")
     built = [name for name in chosen if models[name].materialized == "table"]
     counts = {mart: _count(con, mart) for mart in built}
     finished = datetime.now(UTC)
@@ -353,27 +355,20 @@ def build(
     }
 
 
-def _drop_temp_tables_read(
-    con: duckdb.DuckDBPyConnection,
-    models: dict[str, Model],
-    done: list[str],
-    to_come: list[str],
-    dropped: set[str],
-) -> set[str]:
-    """Drop each temp table of the build that no model still to come reads (nor a view over it
-    still to be made): it holds memory the models after it need. At 10M tickets the event models'
-    tables outgrew the memory limit and spilled. The temp views no model still to come reads go
-    too, so none is left reading a dropped table: after a build its connection holds the marts,
-    not the steps (the bench's core clocks make their own, pipelines.bench.runner.prepare_core).
-    Returns what was dropped."""
-    now_dropped: set[str] = set()
-    for name in done:
-        kept_as = models[name].materialized
-        if name in dropped or kept_as == "table" or dag.row_readers(models, name) & set(to_come):
+def _drops_after_each_step(models: dict[str, Model], chosen: list[str]) -> dict[int, list[str]]:
+    """The temp tables and views to drop after each step of the build (by its place in `chosen`):
+    each after the last step that reads its rows (dag.row_readers), so the steps after it have
+    its memory. At 10M tickets the event models' tables outgrew the memory limit and spilled.
+    A view goes too, so none is left reading a dropped table: after a build its connection holds
+    the marts, not the steps (the bench's core clocks make their own, bench.runner.prepare_core)."""
+    place = {name: index for index, name in enumerate(chosen)}
+    drops: dict[int, list[str]] = {}
+    for name in chosen:
+        if models[name].materialized == "table":
             continue
-        con.execute(f"DROP {'VIEW' if kept_as == 'view' else 'TABLE'} IF EXISTS temp.main.{name}")
-        now_dropped.add(name)
-    return now_dropped
+        readers = [place[reader] for reader in dag.row_readers(models, name) if reader in place]
+        drops.setdefault(max([place[name], *readers]), []).append(name)
+    return drops
 
 
 def _grow_grid_for_deadlines(run: Run, models: dict[str, Model], chosen: list[str], say: Progress) -> float:
