@@ -73,7 +73,8 @@ def bench(
     a whole build cannot give on this machine (resolution_deltas' exact bootstrap alone would
     run for hours at 10M tickets, docs/bench.md)."""
     say = progress or (lambda message: None)
-    workdir = Path(tempfile.mkdtemp(prefix="cspulse-bench-"))
+    workdir = keep or Path(tempfile.mkdtemp(prefix="cspulse-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     try:
         return _bench(tickets, workdir, say, sla_only)
     finally:

@@ -86,7 +86,8 @@ class Run:
         kept_as = KEPT_AS[model.materialized]
         if self.private and kept_as == "TABLE":
             kept_as = "TEMP TABLE"
-        _drop_other_kinds(self.con, model.name, kept_as, keep_warehouse_relation=self.private)
+        if not self.private:  # a private run's cursor is new: nothing of its own to replace yet
+            _drop_other_kinds(self.con, model.name, kept_as)
         # a mart is written into the marts file (warehouse.py), whose copy is the snapshot
         where = f"{MARTS_CATALOG}.main.{model.name}" if kept_as == "TABLE" else model.name
         if model.kind == "sql":
@@ -271,9 +272,7 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _drop_other_kinds(
-    con: duckdb.DuckDBPyConnection, name: str, kind: str, keep_warehouse_relation: bool = False
-) -> None:
+def _drop_other_kinds(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> None:
     """Drop a relation of this name that is not of the kind about to be made (a model whose
     materialisation changed, a view left by an older version, or a mart an older version kept
     in the warehouse file itself, which would shadow the marts file's)."""
@@ -288,8 +287,6 @@ def _drop_other_kinds(
     ).fetchall():
         if (catalog, kind_found) == wanted:
             continue
-        if catalog != "temp" and keep_warehouse_relation:
-            continue  # a private run leaves the warehouse's relation alone (its own shadows it)
         qualified = f'"{catalog}".main.{name}'
         con.execute(f"DROP {'VIEW' if kind_found == 'VIEW' else 'TABLE'} {qualified}")
 
