@@ -21,6 +21,7 @@ import copy
 import math
 import tomllib
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -239,9 +240,10 @@ class _Usage:
         figures = [active for row_day, _, active in self.daily if row_day == day]
         return max(figures, default=0)
 
-    def mean_users(self, dates: list[date]) -> float:
-        """DESIGN: a mean is the sum / the number of dates, missing dates counting 0."""
-        return sum(self.day_users(day) for day in dates) / len(dates)
+    def mean_users(self, dates: list[date]) -> Fraction:
+        """DESIGN: a mean is the sum / the number of dates, missing dates counting 0. Exact: the
+        rules compare it with 0.75 and 1.1 times another mean, and a tie must land on its side."""
+        return Fraction(sum(self.day_users(day) for day in dates), len(dates))
 
     def last_used(self, module: str) -> date | None:
         """The latest date the module was used (any source, not only in W)."""
@@ -403,8 +405,8 @@ def _usage_component(
     utilisation: float | None,
     account_users: int,
     seats: float | None,
-    mean_w: float,
-    mean_prev: float,
+    mean_w: Fraction,
+    mean_prev: Fraction,
     seats_full: float,
 ) -> tuple[float, str]:
     """DESIGN usage: seat utilisation banded (>= seats_full 100, >= 0.5 60, else 0), less 20
@@ -422,9 +424,10 @@ def _usage_component(
         text = f"{account_users} users / {seats:g} seats = {utilisation:.2f} -> {score:g}"
     # CHOICE: "fell more than 25 % below" is mean_W < 0.75 x mean_prev60; a previous mean of 0
     # cannot fall. The penalty applies to the "no paid seats" 0 too (it stays 0).
-    if mean_prev > 0 and mean_w < 0.75 * mean_prev:
+    if mean_prev > 0 and mean_w < Fraction(3, 4) * mean_prev:
         score = max(score - 20.0, 0.0)
-        text += f", less 20 as mean daily users fell from {mean_prev:.2f} to {mean_w:.2f} (floored at 0)"
+        fell = f"from {float(mean_prev):.2f} to {float(mean_w):.2f}"
+        text += f", less 20 as mean daily users fell {fell} (floored at 0)"
     return score, f"usage {score:g}: {text}"
 
 
@@ -580,7 +583,7 @@ def account_health(
 
         # DESIGN: usage up >= 10 % is mean_W >= 1.1 x mean_prev60, previous 0 and last > 0 is up.
         # CHOICE: both means 0 is not up.
-        usage_up = mean_w > 0 if mean_prev == 0 else mean_w >= 1.1 * mean_prev
+        usage_up = mean_w > 0 if mean_prev == 0 else mean_w >= Fraction(11, 10) * mean_prev
         open_breached = sum(1 for row in own if _text(row.get("sla_state")) == "open_breached")
         churned = _is_churned(account, as_of_ts)
         blockers = []
@@ -604,8 +607,8 @@ def account_health(
                 "upsell_blockers": blockers,
                 "reasons": "; ".join(reasons),
                 "seat_utilisation": utilisation,
-                "mean_users_w": mean_w,
-                "mean_users_prev60": mean_prev,
+                "mean_users_w": float(mean_w),
+                "mean_users_prev60": float(mean_prev),
                 "usage_up": usage_up,
                 "is_churned": churned,
                 "open_breached_tickets": open_breached,

@@ -65,6 +65,20 @@ def test_assign_gives_the_biggest_accounts_to_the_least_loaded_manager_under_cap
     assert list(suggest_managers(workload, unassigned, 2, top=1)["account_id"]) == ["X1"]
 
 
+def test_assign_ties_loads_that_are_equal_sums_of_decimal_scores() -> None:
+    # Al's 0.1 + 0.2 sums to 0.30000000000000004 in floating point, Bob's is 0.3: the same load,
+    # so the tie goes to the first name (DESIGN), and Al then carries more
+    workload = pd.DataFrame(
+        {"cs_manager": ["Bob", "Al"], "accounts": [2, 2], "complexity_total": [0.3, 0.1 + 0.2]}
+    )
+    unassigned = pd.DataFrame(
+        {"account_id": ["X1", "X2"], "paid_seats": [50, 40], "complexity_score": [0.1, 0.2]}
+    )
+    plan = suggest_managers(workload, unassigned, capacity=5).set_index("account_id")
+    assert plan.loc["X1", "suggested_manager"] == "Al"
+    assert plan.loc["X2", "suggested_manager"] == "Bob"
+
+
 def test_assign_reads_the_marts(db: Path, tmp_path: Path) -> None:
     out = tmp_path / "assign.csv"
     assert run_cli("assign", "--db", db, "--out", out) == 0

@@ -109,6 +109,12 @@ def test_too_few_labels_give_a_reason_not_a_model(tmp_path: Path) -> None:
     assert result.reason == (
         "needs at least 10 churned and 10 retained accounts with history; has 7 churned and 7 retained"
     )
+    # no churn at all: no feature dates, yet the retained accounts are counted (3 live, 1 placeholder)
+    live = pd.DataFrame({"account_id": ["R1", "R2", "R3", "P1"], "churned_at": pd.NaT,
+                         "is_placeholder": [False, False, False, True]})  # fmt: skip
+    none = backtest(features.iloc[0:0], live, datetime(2026, 10, 1, tzinfo=UTC), min_labels=10)
+    assert (none.n_churned, none.n_retained) == (0, 3) and none.reason is not None
+    assert none.reason.endswith("has 0 churned and 3 retained")
     store = make_warehouse(tmp_path, "[pricing]\nmanager_capacity = 2\n")
     store.ingest(*sorted((FIXTURES / "accounts").glob("*.csv")))
     store.build("2025-06-16T12:00:00+03:00")
@@ -141,23 +147,37 @@ def test_a_series_computes_the_shared_usage_models_once_with_the_answers_of_sepa
     The scores must be those of runs that compute everything themselves."""
     as_of = datetime.fromisoformat("2026-10-30T17:00:00+03:00").astimezone(UTC)
     start_session(samples.con, samples.config, as_of)
-    run = Run(samples.con, samples.config, as_of, Prepared.for_build(samples.con, samples.config, as_of))
+    prepared = Prepared.for_build(samples.con, samples.config, as_of)
+
+    def fresh() -> Run:
+        return Run(samples.con, samples.config, as_of, prepared)
+
+    run = fresh()
     # Moscow midnights: a month end before the events (they start in October), two days into them
     instants = [datetime(2026, 5, 31, 21, tzinfo=UTC), datetime(2026, 10, 9, 21, tzinfo=UTC),
                 datetime(2026, 10, 20, 21, tzinfo=UTC)]  # fmt: skip
     variables = (("recent_ticket_days", 90),)
-    shared = run.shared_for("int_account_health_scores", instants, variables)
-    assert {"int_usage_module_windows", "int_usage_daily_last_uses", "int_usage_user_days"} <= set(shared)
-    as_of_dates = set(shared["int_usage_module_windows"].column("as_of_date").to_pylist())
-    assert {day.isoformat() for day in as_of_dates} == {"2026-10-10", "2026-10-21"}
-    for instant in instants:
-        alone = run.as_of_another("int_account_health_scores", instant, variables).to_pandas()
-        together = run.as_of_another("int_account_health_scores", instant, variables, shared).to_pandas()
-        assert len(alone) > 0
-        pd.testing.assert_frame_equal(
-            together.sort_values("account_id").reset_index(drop=True),
-            alone.sort_values("account_id").reset_index(drop=True),
+    with run.shared_for("int_account_health_scores", instants, variables) as shared:
+        assert {"int_usage_module_windows", "int_usage_daily_last_uses", "int_usage_user_days"} <= set(
+            shared.names
         )
+        module_windows = samples.con.table(shared.table("int_usage_module_windows"))
+        as_of_dates = set(module_windows.aggregate("as_of_date").arrow().read_all().column(0).to_pylist())
+        assert {day.isoformat() for day in as_of_dates} == {"2026-10-10", "2026-10-21"}
+        for instant in instants:
+            # two Runs: one Run keeps its answers by instant, and would give `alone` back
+            alone = fresh().as_of_another("int_account_health_scores", instant, variables).to_pandas()
+            together = run.as_of_another("int_account_health_scores", instant, variables, shared).to_pandas()
+            assert len(alone) > 0
+            pd.testing.assert_frame_equal(
+                together.sort_values("account_id").reset_index(drop=True),
+                alone.sort_values("account_id").reset_index(drop=True),
+            )
+    # detached once the series is done: nothing of it is left in the warehouse's connection
+    assert shared.catalog is None
+    assert not samples.one(
+        "SELECT count(*) FROM duckdb_databases() WHERE database_name LIKE 'series_shared_%'"
+    )
 
 
 def test_a_shared_model_may_not_read_a_model_computed_per_as_of() -> None:

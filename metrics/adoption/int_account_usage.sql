@@ -52,14 +52,17 @@ daily_account_users as (
 ),
 
 daily_means as (
+    -- the user-days too, whole numbers: the health rules compare the means exactly (a tie at -25 %
+    -- or +10 % is decided by integers, not by how a quotient rounds)
     select
         daily_account_users.account_id,
-        sum(daily_account_users.users) filter (
+        any_value(int_usage_windows.window_days) as window_days,
+        coalesce(sum(daily_account_users.users) filter (
             where daily_account_users.usage_date >= int_usage_windows.window_start_date
-        ) / any_value(int_usage_windows.window_days) as mean_daily_users,
+        ), 0) as window_user_days,
         coalesce(sum(daily_account_users.users) filter (
             where daily_account_users.usage_date < int_usage_windows.window_start_date
-        ), 0) / 60 as previous_60_mean_daily_users,
+        ), 0) as previous_60_user_days,
     from daily_account_users
     cross join int_usage_windows
     group by all
@@ -70,8 +73,10 @@ account_usage as (
         coalesce(account_users_in_window.account_id, daily_means.account_id) as account_id,
         case when account_users_in_window.has_events then coalesce(account_users_from_events.users, 0)
              else coalesce(account_users_in_window.largest_module_users, 0) end as users,
-        coalesce(daily_means.mean_daily_users, 0) as mean_daily_users,
-        coalesce(daily_means.previous_60_mean_daily_users, 0) as previous_60_mean_daily_users,
+        coalesce(daily_means.window_user_days, 0) as window_user_days,
+        coalesce(daily_means.previous_60_user_days, 0) as previous_60_user_days,
+        coalesce(daily_means.window_user_days / daily_means.window_days, 0) as mean_daily_users,
+        coalesce(daily_means.previous_60_user_days / 60, 0) as previous_60_mean_daily_users,
     from account_users_in_window
     left join account_users_from_events using (account_id)
     full join daily_means using (account_id)

@@ -120,6 +120,9 @@ def backtest(features: pd.DataFrame, accounts: pd.DataFrame, as_of: datetime, mi
     labelled = _labelled(features, accounts, as_of)
     churned = labelled["churned"].to_numpy()
     n_churned, n_retained = int(churned.sum()), int((~churned).sum())
+    if n_churned == 0:  # no churn, no feature dates to give the retained: count them all the same
+        live = accounts[~accounts["is_placeholder"].astype(bool)]
+        n_retained = int((~_is_churned(live, as_of)).sum())
     if min(n_churned, n_retained) < min_labels:
         reason = (
             f"needs at least {min_labels} churned and {min_labels} retained accounts with history; "

@@ -34,6 +34,9 @@ accounts_as_of as (
         coalesce(int_account_usage.users, 0) as users_30d,
         coalesce(int_account_usage.mean_daily_users, 0) as mean_daily_users,
         coalesce(int_account_usage.previous_60_mean_daily_users, 0) as previous_60_mean_daily_users,
+        coalesce(int_account_usage.window_user_days, 0) as window_user_days,
+        coalesce(int_account_usage.previous_60_user_days, 0) as previous_60_user_days,
+        int_usage_windows.window_days,
         coalesce(paid_modules.paid_modules, 0) as paid_modules,
         coalesce(paid_modules.gap_modules, 0) as gap_modules,
         coalesce(int_account_support.judged, 0) as judged_90d,
@@ -56,10 +59,11 @@ usage_measures as (
         accounts_as_of.*,
         case when paid_seats > 0 then users_30d / paid_seats end as seat_utilisation,
         -- the last W days' mean daily users against the 60 days before: fell more than 25 % below?
-        mean_daily_users < 0.75 * previous_60_mean_daily_users as is_usage_dropped,
-        -- up at least 10 % (from nothing to something is up)
-        case when previous_60_mean_daily_users > 0 then mean_daily_users >= 1.1 * previous_60_mean_daily_users
-             else mean_daily_users > 0 end as is_usage_up,
+        -- (sum_W / W < 0.75 x sum_60 / 60, in whole numbers: exactly 25 % down is no drop)
+        240 * window_user_days < 3 * window_days * previous_60_user_days as is_usage_dropped,
+        -- up at least 10 % (from nothing to something is up): sum_W / W >= 1.1 x sum_60 / 60, exactly
+        case when previous_60_user_days > 0 then 600 * window_user_days >= 11 * window_days * previous_60_user_days
+             else window_user_days > 0 end as is_usage_up,
         case when previous_60_mean_daily_users > 0
              then 100.0 * (mean_daily_users - previous_60_mean_daily_users) / previous_60_mean_daily_users
         end as usage_trend_pct,
@@ -108,8 +112,9 @@ scores as (
 banded as (
     select
         *,
-        case when health_score >= green_from then 'green' when health_score >= yellow_from then 'yellow'
-             else 'red' end as band,
+        -- no score (every component with weight missing or weighted 0): no band either
+        case when health_score is null then null when health_score >= green_from then 'green'
+             when health_score >= yellow_from then 'yellow' else 'red' end as band,
     from scores
 ),
 

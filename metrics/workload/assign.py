@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+LOAD_DIGITS = 9
+
 
 def suggest_managers(
     workload: pd.DataFrame, unassigned: pd.DataFrame, capacity: int, top: int | None = None
@@ -21,7 +23,13 @@ def suggest_managers(
         order = order.head(top)
     rows = []
     for account in order.itertuples():  # one step per account: each choice changes the next
-        free = [(complexity, name) for name, (accounts, complexity) in load.items() if accounts < capacity]
+        # loads are sums of decimal scores (0.1 + 0.2 is 0.30000000000000004): compared at 1e-9, so a
+        # tie is a tie and goes to the first name
+        free = [
+            (round(complexity, LOAD_DIGITS), name)
+            for name, (accounts, complexity) in load.items()
+            if accounts < capacity
+        ]
         manager = min(free)[1] if free else None
         if manager is not None:
             load[manager][0] += 1

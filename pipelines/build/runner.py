@@ -10,6 +10,7 @@ churn backtest are loops over it (series models, metrics.models.SeriesModel).
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
 import time
 from collections.abc import Callable
@@ -73,7 +74,7 @@ class Run:
     as_of: datetime
     prepared: Prepared
     private: bool = False  # every model a temporary object of `con` (a computation as of another instant)
-    provided: frozenset[str] = frozenset()  # models already registered in `con` (a series' shared ones)
+    provided: frozenset[str] = frozenset()  # models `con` already reads (a series' shared ones)
     # as_of_another's answers by (target, instant, variables): two series at one instant run once
     computed: dict[tuple[str, datetime, tuple[tuple[str, int], ...]], pa.Table] = field(
         default_factory=dict, compare=False, repr=False
@@ -130,16 +131,16 @@ class Run:
         keys = [c for c in dates.columns if c not in ("as_of", series.date_column)]
         instants = [pd.Timestamp(i).to_pydatetime() for i in sorted(dates["as_of"].unique())]
         to_compute = [i for i in instants if _run_key(series.of, i, series.variables) not in self.computed]
-        shared = self.shared_for(series.of, to_compute, series.variables)
         parts = []
-        for instant, rows in dates.groupby("as_of", sort=True):
-            moment = pd.Timestamp(instant).to_pydatetime()
-            frame = self.as_of_another(series.of, moment, series.variables, shared).to_pandas()
-            if keys:
-                frame = frame.merge(rows[keys].drop_duplicates(), on=keys)
-                frame.insert(0, "as_of", moment)
-            frame.insert(0, series.date_column, rows[series.date_column].iloc[0])
-            parts.append(frame)
+        with self.shared_for(series.of, to_compute, series.variables) as shared:
+            for instant, rows in dates.groupby("as_of", sort=True):
+                moment = pd.Timestamp(instant).to_pydatetime()
+                frame = self.as_of_another(series.of, moment, series.variables, shared).to_pandas()
+                if keys:
+                    frame = frame.merge(rows[keys].drop_duplicates(), on=keys)
+                    frame.insert(0, "as_of", moment)
+                frame.insert(0, series.date_column, rows[series.date_column].iloc[0])
+                parts.append(frame)
         if parts:
             return pd.concat(parts, ignore_index=True)
         empty = self.as_of_another(series.of, self.as_of, series.variables).to_pandas().iloc[0:0]
@@ -153,7 +154,7 @@ class Run:
         target: str,
         as_of: datetime,
         variables: tuple[tuple[str, int], ...] = (),
-        shared: dict[str, pa.Table] | None = None,
+        shared: SharedModels | None = None,
     ) -> pa.Table:
         """`target` (and what it needs) computed as of `as_of`, in a connection of its own;
         `shared` models (from `shared_for`) are read, not computed again."""
@@ -164,10 +165,9 @@ class Run:
         cursor = self.con.cursor()  # the same database, its own temporary objects and variables
         try:
             self._start_private(cursor, as_of, variables)
-            for name, table in (shared or {}).items():
-                cursor.register(name, table)
+            provided = shared.read_in(cursor) if shared else frozenset()
             run = Run(cursor, self.config, as_of.astimezone(UTC), self.prepared, private=True,
-                      provided=frozenset(shared or {}))  # fmt: skip
+                      provided=provided)  # fmt: skip
             for name in dag.select(models, [target]):
                 run.model(models[name])
             # ENUM columns as text, as _frames gives them: a series' frames are stacked and merged
@@ -178,15 +178,18 @@ class Run:
 
     def shared_for(
         self, target: str, instants: list[datetime], variables: tuple[tuple[str, int], ...] = ()
-    ) -> dict[str, pa.Table]:
+    ) -> SharedModels:
         """The `-- series: shared` models `target` needs, computed once for all `instants`:
         int_usage_windows holds one row per instant, so each model reads the year's usage
-        once for all of them (each instant's run then reads its own rows)."""
+        once for all of them (each instant's run then reads its own rows). They are kept in an
+        in-memory database of their own, which every cursor of `con` sees: an instant's run
+        reads them in place (no copy out to Arrow and back, and DuckDB's own tables)."""
         models = dag.all_models()
         names = [name for name in dag.select(models, [target]) if models[name].shared]
         if len(instants) < 2 or not names:
-            return {}
+            return SharedModels(self.con, None, ())
         latest = max(instants).astimezone(UTC)
+        shared = SharedModels.attach(self.con, tuple(names))
         cursor = self.con.cursor()
         try:
             self._start_private(cursor, latest, variables)
@@ -197,7 +200,11 @@ class Run:
                       provided=frozenset({WINDOWS_MODEL}))  # fmt: skip
             for name in dag.select(models, names):
                 run.model(models[name])
-            return {name: cursor.table(name).arrow().read_all() for name in names}
+            shared.keep(cursor)
+            return shared
+        except BaseException:
+            shared.close()
+            raise
         finally:
             cursor.close()
 
@@ -210,6 +217,53 @@ class Run:
                 raise ValueError(f"session variable {name!r}: not a name")
             cursor.execute(f"SET VARIABLE {name} = ?", [value])
         self.prepared.create(cursor)
+
+
+@dataclass
+class SharedModels:
+    """A series' shared models (Run.shared_for), as tables of an in-memory database attached to
+    the warehouse's connection for as long as the series runs (`with`: detached after)."""
+
+    con: duckdb.DuckDBPyConnection
+    catalog: str | None  # None: nothing shared (fewer than two instants, or no shared model)
+    names: tuple[str, ...]
+
+    @classmethod
+    def attach(cls, con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> SharedModels:
+        catalog = f"series_shared_{next(_SHARED_CATALOGS)}"
+        con.execute(f"ATTACH ':memory:' AS {catalog}")
+        return cls(con, catalog, names)
+
+    def keep(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        """Copy the models, just computed as `cursor`'s temp tables, into the shared database."""
+        for name in self.names:
+            cursor.execute(f"CREATE TABLE {self.table(name)} AS SELECT * FROM temp.main.{name}")
+
+    def read_in(self, cursor: duckdb.DuckDBPyConnection) -> frozenset[str]:
+        """Make the shared models readable by their names in `cursor` (an instant's run)."""
+        for name in self.names:
+            cursor.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {self.table(name)}")
+        return frozenset(self.names)
+
+    def table(self, name: str) -> str:
+        return f"{self.catalog}.main.{name}"
+
+    def close(self) -> None:
+        if self.catalog is not None:
+            self.con.execute(f"DETACH DATABASE IF EXISTS {self.catalog}")
+            self.catalog, self.names = None, ()
+
+    def __bool__(self) -> bool:
+        return self.catalog is not None
+
+    def __enter__(self) -> SharedModels:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+_SHARED_CATALOGS = itertools.count(1)
 
 
 def windows_as_of(con: duckdb.DuckDBPyConnection, instants: list[datetime]) -> pa.Table:

@@ -25,10 +25,11 @@ select
     source_made_sla,
 from tickets
 where created_at <= getvariable('as_of')
-    -- a computation as of another instant may ask for only the tickets created in its last N days
+    -- a computation as of another instant may ask for only the tickets created in its last N days (from
+    -- as-of - N days on, as int_account_support counts them: the boundary instant is in)
     -- and those not yet resolved by then (a health history needs no older, settled ones)
     and (
         getvariable('recent_ticket_days') is null
-        or created_at > getvariable('as_of') - to_days(cast(getvariable('recent_ticket_days') as integer))
+        or created_at >= getvariable('as_of') - to_days(cast(getvariable('recent_ticket_days') as integer))
         or not coalesce(resolved_at <= getvariable('as_of'), false)
     )
