@@ -158,9 +158,10 @@ def test_a_series_computes_the_shared_usage_models_once_with_the_answers_of_sepa
                 datetime(2026, 10, 20, 21, tzinfo=UTC)]  # fmt: skip
     variables = (("recent_ticket_days", 90),)
     with run.shared_for("int_account_health_scores", instants, variables) as shared:
-        assert {"int_usage_module_windows", "int_usage_daily_last_uses", "int_usage_user_days"} <= set(
+        assert {"int_usage_module_windows", "int_usage_daily_account_days", "int_usage_user_days"} <= set(
             shared.names
         )
+        assert "int_usage_daily_last_uses" not in shared.names  # the score reads no last use
         module_windows = samples.con.table(shared.table("int_usage_module_windows"))
         as_of_dates = set(module_windows.aggregate("as_of_date").arrow().read_all().column(0).to_pylist())
         assert {day.isoformat() for day in as_of_dates} == {"2026-10-10", "2026-10-21"}

@@ -8,7 +8,7 @@ int_usage_account_figures as (select * from int_usage_account_figures),
 int_usage_account_day_figures as (select * from int_usage_account_day_figures),
 int_usage_daily_account_days as (select * from int_usage_daily_account_days),
 int_usage_windows as (select * from int_usage_windows),
-int_module_usage as (select * from int_module_usage),
+int_module_users as (select * from int_module_users),
 
 account_users_from_events as (
     select account_id, active_users as users, from int_usage_account_figures
@@ -16,10 +16,10 @@ account_users_from_events as (
 
 account_users_in_window as (
     select
-        int_module_usage.account_id,
-        bool_or(int_module_usage.has_events) as has_events,
-        max(int_module_usage.users) as largest_module_users,
-    from int_module_usage
+        int_module_users.account_id,
+        bool_or(int_module_users.has_events) as has_events,
+        max(int_module_users.users) as largest_module_users,
+    from int_module_users
     group by all
 ),
 

@@ -7,7 +7,7 @@ with
 stg_accounts as (select * from stg_accounts),
 int_account_usage as (select * from int_account_usage),
 int_account_support as (select * from int_account_support),
-adoption_gaps as (select * from adoption_gaps),
+int_module_gaps as (select * from int_module_gaps),
 int_usage_windows as (select * from int_usage_windows),
 analysis_settings as (select * from analysis_settings),
 
@@ -16,7 +16,7 @@ paid_modules as (
         account_id,
         count(*) filter (where paid) as paid_modules,
         count(*) filter (where is_gap) as gap_modules,
-    from adoption_gaps
+    from int_module_gaps
     group by account_id
 ),
 
