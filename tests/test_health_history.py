@@ -98,6 +98,11 @@ def test_the_backtest_finds_a_known_signal_and_reports_both_aucs() -> None:
     assert result.auc_model is not None and result.auc_model > 0.85  # usage 40 points lower when churning
     assert result.auc_hand_weights is not None and 0.5 < result.auc_hand_weights < result.auc_model
     assert result.coefficients is not None and result.coefficients["usage"] < 0  # more use, less churn
+    # the same accounts in another order: the same folds, the same answer
+    shuffled = backtest(
+        features.sample(frac=1, random_state=3), accounts, datetime(2026, 10, 1, tzinfo=UTC), 10
+    )
+    assert (shuffled.auc_model, shuffled.auc_hand_weights) == (result.auc_model, result.auc_hand_weights)
     noise, accounts = _labelled(80, signal=0)
     assert backtest(noise, accounts, datetime(2026, 10, 1, tzinfo=UTC), 10).auc_model < 0.7  # type: ignore[operator]
 

@@ -117,7 +117,9 @@ def backtest(features: pd.DataFrame, accounts: pd.DataFrame, as_of: datetime, mi
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
-    labelled = _labelled(features, accounts, as_of)
+    # the folds are drawn over the rows in account order: the same accounts give the same folds,
+    # in whatever order the features were read
+    labelled = _labelled(features, accounts, as_of).sort_values("account_id", ignore_index=True)
     churned = labelled["churned"].to_numpy()
     n_churned, n_retained = int(churned.sum()), int((~churned).sum())
     if n_churned == 0:  # no churn, no feature dates to give the retained: count them all the same

@@ -93,7 +93,9 @@ class Run:
         where = f"{MARTS_CATALOG}.main.{model.name}" if kept_as == "TABLE" else model.name
         if model.kind == "sql":
             sql = model.sql
-            if model.enums_path is not None:
+            # ENUM columns make a mart cheaper to write and read; a private run's temp table is
+            # neither written to the marts file nor kept, and its answer is read back as text
+            if model.enums_path is not None and not self.private:
                 sql = enum_typed_query(sql, enum_domains(self.con, model.enums_path))
             # CREATE OR REPLACE: a mart is swapped in one statement, never missing in between
             # (its ENUM types are the columns' own, anonymous: no named type to replace first).
@@ -121,8 +123,9 @@ class Run:
             arguments["settings"] = self.config
         return function(**arguments)
 
-    def _series(self, model: Model) -> pd.DataFrame:
-        """`of` as of each instant the series' `dates` gives, stacked with the instant's label."""
+    def _series(self, model: Model) -> pa.Table:
+        """`of` as of each instant the series' `dates` gives, stacked with the instant's label.
+        Stacked in Arrow, as DuckDB gave each instant's rows (no round trip through pandas)."""
         series = model.series
         assert series is not None
         dates: pd.DataFrame = series.dates(
@@ -131,23 +134,28 @@ class Run:
         keys = [c for c in dates.columns if c not in ("as_of", series.date_column)]
         instants = [pd.Timestamp(i).to_pydatetime() for i in sorted(dates["as_of"].unique())]
         to_compute = [i for i in instants if _run_key(series.of, i, series.variables) not in self.computed]
+        label_type = pa.array(dates[series.date_column].iloc[:1]).type if len(dates) else pa.date32()
         parts = []
         with self.shared_for(series.of, to_compute, series.variables) as shared:
             for instant, rows in dates.groupby("as_of", sort=True):
                 moment = pd.Timestamp(instant).to_pydatetime()
-                frame = self.as_of_another(series.of, moment, series.variables, shared).to_pandas()
-                if keys:
-                    frame = frame.merge(rows[keys].drop_duplicates(), on=keys)
-                    frame.insert(0, "as_of", moment)
-                frame.insert(0, series.date_column, rows[series.date_column].iloc[0])
-                parts.append(frame)
+                table = self.as_of_another(series.of, moment, series.variables, shared)
+                if keys:  # only the rows the series asked of this instant (e.g. its accounts)
+                    wanted = pa.Table.from_pandas(rows[keys].drop_duplicates(), preserve_index=False)
+                    table = table.join(wanted.cast(table.select(keys).schema), keys, join_type="inner")
+                    table = table.add_column(
+                        0, "as_of", pa.array([moment] * len(table), pa.timestamp("us", "UTC"))
+                    )
+                label = rows[series.date_column].iloc[0]
+                parts.append(
+                    table.add_column(0, series.date_column, pa.array([label] * len(table), label_type))
+                )
         if parts:
-            return pd.concat(parts, ignore_index=True)
-        empty = self.as_of_another(series.of, self.as_of, series.variables).to_pandas().iloc[0:0]
+            return pa.concat_tables(parts)
+        empty = self.as_of_another(series.of, self.as_of, series.variables).slice(0, 0)
         if keys:
-            empty.insert(0, "as_of", pd.Series(dtype="datetime64[us, UTC]"))
-        empty.insert(0, series.date_column, pd.Series(dtype=dates[series.date_column].dtype))
-        return empty
+            empty = empty.add_column(0, "as_of", pa.array([], pa.timestamp("us", "UTC")))
+        return empty.add_column(0, series.date_column, pa.array([], label_type))
 
     def as_of_another(
         self,
