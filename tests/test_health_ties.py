@@ -13,6 +13,8 @@ As of 2025-06-16 12:00 Moscow, W is 2025-05-17..06-15 (30 dates) and the previou
 - S1: as of 2025-06-01 00:00 Moscow, S1a was created exactly 90 days before (2025-03-03 00:00), met,
   CSAT 5; S1b (05-20) breached, CSAT 1: support 1 of 2 = 50, csat (3 - 1) / 4 x 100 = 50, both in
   account_health and in the history's May row, which is as of the same instant.
+- N1 (no modules, tickets, usage or renewal date), with usage weighted 0: every component with a
+  weight is missing, so there is no score, and no band either (not "red").
 """
 
 from __future__ import annotations
@@ -24,11 +26,21 @@ import pytest
 from tests.conftest import FIXTURES, Warehouse, make_warehouse
 
 
-def _built(tmp_path: Path, as_of: str) -> Warehouse:
-    store = make_warehouse(tmp_path)
+def _built(tmp_path: Path, as_of: str, config_text: str = "") -> Warehouse:
+    store = make_warehouse(tmp_path, config_text)
     store.ingest(*sorted((FIXTURES / "health_ties").glob("*.csv")))
     store.build(as_of)
     return store
+
+
+def test_no_weighted_component_gives_no_score_and_no_band(tmp_path: Path) -> None:
+    weights = "[health]\nweights = { usage = 0, adoption = 20, support = 25, csat = 10, renewal = 10 }\n"
+    store = _built(tmp_path, "2025-06-16T12:00:00+03:00", weights)
+    row = store.dicts(
+        "SELECT health_score, band, usage, adoption, renewal FROM account_health WHERE account_id = 'N1'"
+    )[0]
+    store.close()
+    assert row == {"health_score": None, "band": None, "usage": 0, "adoption": None, "renewal": None}
 
 
 def test_exactly_25_percent_down_is_no_drop_and_exactly_10_percent_up_is_up(tmp_path: Path) -> None:

@@ -101,10 +101,11 @@ scores as (
         -- a missing component leaves the weighting: the others share its weight
         (weight_usage * usage + coalesce(weight_adoption * adoption, 0) + coalesce(weight_support * support, 0)
             + coalesce(weight_csat * csat, 0) + coalesce(weight_renewal * renewal, 0))
-        / (weight_usage + case when adoption is null then 0 else weight_adoption end
+        -- (no weight left: no score; 0/0 would be NaN, which DuckDB orders above every number)
+        / nullif(weight_usage + case when adoption is null then 0 else weight_adoption end
             + case when support is null then 0 else weight_support end
             + case when csat is null then 0 else weight_csat end
-            + case when renewal is null then 0 else weight_renewal end)
+            + case when renewal is null then 0 else weight_renewal end, 0)
             as health_score,
     from components
 ),
