@@ -802,7 +802,9 @@ def bootstrap_interval(a: list[float], b: list[float]) -> tuple[float | None, fl
     # CHOICE: each group's values are sorted ascending before resampling (so the draw does not
     # depend on row order: equal values are interchangeable), indices are drawn with
     # rng.integers(0, n, size=(1000, n)), and each resample's delta is
-    # 100 x (median_a* - median_b*) / median_b*; the interval is null when any median_b* is 0.
+    # 100 x (median_a* - median_b*) / median_b*, as numpy divides: +-inf when median_b* is 0 (NaN
+    # when median_a* is 0 too); the percentiles are over all of them, and a bound that is not a
+    # finite number is null.
     values_a = np.array(sorted(a), dtype=float)
     values_b = np.array(sorted(b), dtype=float)
     rng = np.random.default_rng(0)
@@ -813,10 +815,11 @@ def bootstrap_interval(a: list[float], b: list[float]) -> tuple[float | None, fl
         median_a = float(np.median(values_a[index_a[draw]]))
         median_b = float(np.median(values_b[index_b[draw]]))
         if median_b == 0:
-            return None, None
-        deltas.append(100.0 * (median_a - median_b) / median_b)
-    low, high = np.percentile(np.array(deltas), [2.5, 97.5])
-    return float(low), float(high)
+            deltas.append(math.nan if median_a == 0 else math.copysign(math.inf, median_a))
+        else:
+            deltas.append(100.0 * (median_a - median_b) / median_b)
+    low, high = (float(bound) for bound in np.percentile(np.array(deltas), [2.5, 97.5]))
+    return (low if math.isfinite(low) else None), (high if math.isfinite(high) else None)
 
 
 def _delta_row(comparison: str, task_type: str, group_a: str, group_b: str, a: list, b: list) -> dict:

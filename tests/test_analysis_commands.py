@@ -117,16 +117,25 @@ def test_calibration_recovers_known_weights() -> None:
     for name, weight in expected.items():
         assert result.weights[name] == pytest.approx(weight, rel=0.05), name
     assert result.r2_fitted > 0.98 and result.mae_fitted < result.mae_configured
-    with pytest.raises(TooFewPrices, match="at least 5 accounts"):
-        calibrate(_priced_accounts(4), load_config(None).pricing)
+    # fewer accounts, fewer folds (DESIGN): 4 accounts, 4 folds; one account cannot be validated
+    assert calibrate(_priced_accounts(4), load_config(None).pricing).folds == 4
+    with pytest.raises(TooFewPrices, match="at least 2 accounts"):
+        calibrate(_priced_accounts(1), load_config(None).pricing)
+
+
+def test_calibration_folds_do_not_depend_on_the_order_accounts_are_stored_in() -> None:
+    accounts = _priced_accounts(12).assign(account_id=[f"P{i:02}" for i in range(12)])
+    settings = load_config(None).pricing
+    stored, reversed_ = calibrate(accounts, settings), calibrate(accounts.iloc[::-1], settings)
+    assert (reversed_.mae_fitted, reversed_.r2_fitted) == (stored.mae_fitted, stored.r2_fitted)
 
 
 def test_calibrate_pricing_writes_a_table_config_accepts(
     db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # the fixture has 3 priced accounts: too few
-    assert run_cli("calibrate-pricing", "--db", db) == 2
-    assert "at least 5 accounts with a support_price; found 3" in capsys.readouterr().err
+    # the fixture has 3 priced accounts: 3 folds, one per account
+    assert run_cli("calibrate-pricing", "--db", db) == 0
+    assert "3 accounts with a support_price, 3-fold cross-validation" in capsys.readouterr().out
     accounts = _priced_accounts(30).assign(
         account_id=[f"P{i:02}" for i in range(30)], name="x", tier="standard", paid_seats=5, mrr=100
     )

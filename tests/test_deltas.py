@@ -44,6 +44,21 @@ def test_one_ticket_has_no_interval_and_the_words_follow_the_interval() -> None:
     assert deltas.verdict(-1, 0) == "no clear difference"
 
 
+def test_resamples_with_a_zero_median_b_count_as_numpy_counts_them() -> None:
+    # a ticket opened and closed on a Saturday has 0 business minutes: a few of the 1,000
+    # resamples of b have median 0 and an infinite delta, above the 97.5th percentile; the
+    # interval stays finite, as the literal recipe gives it (it was null)
+    a, b = [150.0, 30, 90, 45], [240.0, 0, 360, 60, 300, 120, 180]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = literal_recipe(a, b)
+    assert all(np.isfinite(expected))
+    assert deltas.bootstrap_interval(np.array(a), np.array(b)) == pytest.approx(expected)
+    assert deltas.bootstrap_interval(np.array(a), np.array(b)) == pytest.approx((-85.0, 62.5))
+    # most resamples at 0 (b's own median is 0): no delta, and no interval beside it
+    row = deltas.delta_row("tier", "all", "ism", "standard", np.array(a), np.array([0.0, 0, 0, 60]))
+    assert (row["delta_pct"], row["ci_low_pct"], row["ci_high_pct"]) == (None, None, None)
+
+
 def test_the_claim_of_seed_001() -> None:
     claimed = (60.0, 70.0)
     assert deltas.claim_check(-68, -58, claimed) == "consistent"

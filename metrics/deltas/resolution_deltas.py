@@ -89,11 +89,17 @@ def bootstrap_interval(a: np.ndarray, b: np.ndarray) -> tuple[float | None, floa
     rng = np.random.default_rng(0)
     medians_a = resampled_medians(np.sort(a), rng)
     medians_b = resampled_medians(np.sort(b), rng)
-    if np.any(medians_b == 0):
-        return None, None
-    deltas = 100 * (medians_a - medians_b) / medians_b
-    low, high = np.percentile(deltas, [2.5, 97.5])
-    return float(low), float(high)
+    # DESIGN's recipe as numpy computes it: a resample whose b median is 0 gives an infinite delta
+    # (or NaN when a's is 0 too); the percentiles are read over all 1,000, and a bound that is not
+    # a finite number is null
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deltas = 100 * (medians_a - medians_b) / medians_b
+        low, high = np.percentile(deltas, [2.5, 97.5])
+    return _finite_or_none(low), _finite_or_none(high)
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
 
 
 def verdict(ci_low: float | None, ci_high: float | None) -> str:
@@ -124,7 +130,8 @@ def delta_row(
     comparison: str, task_type: str, group_a: str, group_b: str, a: np.ndarray, b: np.ndarray
 ) -> dict:
     median_a, median_b = float(np.median(a)), float(np.median(b))
-    ci_low, ci_high = bootstrap_interval(a, b)
+    # no delta (median_b 0): no interval around it either
+    ci_low, ci_high = bootstrap_interval(a, b) if median_b else (None, None)
     return {
         "comparison": comparison,
         "task_type": task_type,

@@ -19,7 +19,9 @@ import pandas as pd
 from metrics.models import python_model
 from metrics.settings import PRICING_INPUTS, PricingSettings
 
-MIN_ACCOUNTS = 5
+# KFold needs two folds: with fewer than 5 priced accounts there is one fold per account (DESIGN:
+# "fewer folds when fewer accounts"); with one there is nothing to validate on
+MIN_ACCOUNTS = 2
 
 
 class TooFewPrices(ValueError):
@@ -66,6 +68,10 @@ def calibrate(accounts: pd.DataFrame, settings: PricingSettings) -> Calibration:
     from sklearn.model_selection import KFold
 
     priced = accounts[accounts["support_price"].notna()]
+    if "account_id" in priced.columns:
+        # the folds are drawn over the accounts in id order: the same accounts give the same
+        # folds, however the table happens to be stored (an upsert moves an account to its end)
+        priced = priced.sort_values("account_id", ignore_index=True)
     if len(priced) < MIN_ACCOUNTS:
         raise TooFewPrices(
             f"calibration needs at least {MIN_ACCOUNTS} accounts with a support_price; found {len(priced)}"
