@@ -251,6 +251,74 @@ def test_utf8_bom_is_not_part_of_the_first_column(tmp_path: Path, warehouse: War
     assert warehouse.one("SELECT account_id FROM accounts") == "B1"
 
 
+def test_a_bom_before_a_quoted_header_is_not_part_of_its_first_name(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    # PowerShell's Export-Csv: a BOM, every name and value quoted, CRLF
+    header = '"account_id","name","tier","paid_seats","active_users","mrr"'
+    text = "\ufeff" + header + '\r\n"B1","Bom","standard","1","1","1"\r\n'
+    assert warehouse.ingest(write(tmp_path / "accounts.csv", text))[0].rows_loaded == 1
+    assert warehouse.one("SELECT account_id FROM accounts") == "B1"
+
+
+def test_iso_timestamps_without_seconds_before_an_offset(tmp_path: Path, warehouse: Warehouse) -> None:
+    text = (
+        "ticket_id,account_id,created_at,channel,task_type,status\n"
+        "T1,A1,2025-01-10T10:00Z,email,simple,open\n"
+        "T2,A1,2025-01-10T10:00+03:00,email,simple,open\n"
+        "T3,A1,2025-01-10 10:00 +0300,email,simple,open\n"
+    )
+    assert warehouse.ingest(write(tmp_path / "tickets.csv", text))[0].rows_loaded == 3
+    created = dict(warehouse.rows("SELECT ticket_id, created_at FROM tickets"))
+    assert created == {"T1": utc("2025-01-10T10:00:00+00:00"), "T2": utc("2025-01-10T07:00:00+00:00"),
+                       "T3": utc("2025-01-10T07:00:00+00:00")}  # fmt: skip
+
+
+def test_a_date_only_deadline_and_the_same_instant_written_out_are_not_copies(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    # 2025-01-20 means the end of that working day (due_date); 2025-01-21 00:00 is an instant:
+    # two versions of T1, the later wins (DESIGN), not "duplicate of row 2"
+    text = (
+        "ticket_id,account_id,created_at,channel,task_type,status,due_at\n"
+        "T1,A1,2025-01-10 10:00:00,email,enhancement,open,2025-01-20\n"
+        "T1,A1,2025-01-10 10:00:00,email,enhancement,open,2025-01-21 00:00:00\n"
+    )
+    warehouse.ingest(write(tmp_path / "tickets.csv", text))
+    assert warehouse.rows("SELECT row_number, reason FROM rejected_rows") == [(2, "superseded by row 3")]
+    assert warehouse.one("SELECT due_date FROM tickets") is None
+
+
+def test_status_values_in_events_lose_every_blank(tmp_path: Path, warehouse: Warehouse) -> None:
+    text = (
+        "ticket_id,at,kind,value\n"
+        "T1,2025-01-13 11:00:00,status,\tPending\u00a0\nT1,2025-01-13 14:00:00,assign, Anna\n"
+    )
+    warehouse.ingest(write(tmp_path / "ticket_events.csv", text))
+    assert warehouse.rows('SELECT kind, value FROM ticket_events ORDER BY "at"') == [
+        ("status", "pending"),
+        ("assign", "Anna"),  # a name is not a status: its case is kept (and spaces trimmed)
+    ]
+
+
+def test_a_trailing_empty_field_loads_whichever_reader_reads_the_file(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    # T2's short row sends the file to Python's csv reader; T1 and T3 end in empty fields, which
+    # DuckDB's own reader takes as they are: so does the fallback
+    text = (
+        "ticket_id,account_id,created_at,channel,task_type,status\n"
+        "T1,A1,2025-01-10 10:00:00,email,simple,open,\n"
+        "T2,A1,2025-01-10 10:00:00,email\n"
+        "T3,A1,2025-01-10 10:00:00,email,simple,open,,\n"
+    )
+    result = warehouse.ingest(write(tmp_path / "tickets.csv", text))[0]
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    assert warehouse.rows("SELECT row_number, reason FROM rejected_rows") == [
+        (3, "expected 6 fields, found 4")
+    ]
+
+
 def test_tab_separated_file(tmp_path: Path, warehouse: Warehouse) -> None:
     text = ACCOUNTS_HEADER.replace(",", "\t") + "B1\tTab\tstandard\t1\t1\t1\n"
     assert warehouse.ingest(write(tmp_path / "accounts.tsv", text))[0].rows_loaded == 1

@@ -33,7 +33,7 @@ from pipelines.ingest.profile import (
 )
 from pipelines.ingest.readers import RAW_TABLE, FileRefused, RawTable, read_export
 from pipelines.ingest.usage_rollup import roll_up_usage_days
-from pipelines.ingest.validation import PARSED_TABLE, parse_statement
+from pipelines.ingest.validation import BLANKS_SQL, PARSED_TABLE, parse_statement
 from pipelines.ingest.warnings import record_warnings
 
 Progress = Callable[[str], None]
@@ -251,7 +251,15 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None
     row that has it (a later exact copy is a duplicate of that row). Checked only among valid
     rows; a cheap grouped count finds whether there is anything to do at all.
     """
-    columns = [_quoted(name) for name in mapping.present]
+    # a date-only due_at is another deadline than the same instant written out (the end of
+    # that working day, due_date): rows that differ there are not copies
+    dates_only = [
+        spec.date_only
+        for spec in schemas.columns(mapping.kind)
+        if spec.date_only and spec.name in mapping.present
+    ]
+    compared = [*mapping.present, *dates_only]
+    columns = [_quoted(name) for name in compared]
     keys = [_quoted(name) for name in schemas.key_columns(mapping.kind)] or columns
     if mapping.kind_map.history:  # a ticket's earlier rows are its history, not superseded
         keys = columns
@@ -514,8 +522,9 @@ def _load_ticket_events(con: duckdb.DuckDBPyConnection, mapping: Mapping, config
     _upsert(con, "ticket_events", [], replace_by=["ticket_id"])
 
 
-# Status values are matched after trimming and lower-casing, like the tickets' status column.
-STATUS_VALUE = "CASE WHEN kind = 'status' THEN lower(value) ELSE value END"
+# Status values are matched after trimming (every blank a spreadsheet leaves: tab, no-break
+# space, ...) and lower-casing, like the tickets' status column (DESIGN).
+STATUS_VALUE = f"CASE WHEN kind = 'status' THEN lower(trim(value, {BLANKS_SQL})) ELSE value END"
 
 
 def _load_usage_daily(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:

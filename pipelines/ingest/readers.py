@@ -177,9 +177,14 @@ def _header(path: Path, encoding: str) -> tuple[list[str], str]:
     if not first.strip():
         raise FileRefused(f"{path}: the first line is empty; expected a header row")
     delimiter = _sniff_delimiter(first)
-    # Parse the header through csv, so quoted names (even ones spanning lines) come out whole.
+    # Parse the header through csv, so quoted names (even ones spanning lines) come out whole;
+    # a BOM goes first, else it sits before the quote of a quoted first name (PowerShell's
+    # Export-Csv writes "\ufeff"ticket_id",...) and the quotes stay in the name.
     with _open_binary(path) as binary:
-        names = next(csv.reader(_text(binary, encoding), delimiter=delimiter))
+        text = _text(binary, encoding)
+        if text.read(1) != "\ufeff":
+            text.seek(0)
+        names = next(csv.reader(text, delimiter=delimiter))
     return dedupe_headers(names), delimiter
 
 
@@ -253,6 +258,10 @@ def _python_csv(con: duckdb.DuckDBPyConnection, path: Path, headers: list[str], 
         records = _csv_records(io.TextIOWrapper(binary, encoding="utf-8", newline=""), delimiter)
         next(records)  # the header
         for position, (record, problem) in enumerate(records, start=2):
+            if problem is None and len(record) > width and not any(record[width:]):
+                # empty fields after the last column (a trailing delimiter): DuckDB's reader
+                # takes such a row as it is, and so the same row loads whichever reader reads it
+                record = record[:width]
             if problem is None and len(record) != width:
                 problem = _field_count_problem(width, len(record))
             if problem is not None:

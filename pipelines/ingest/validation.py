@@ -31,10 +31,13 @@ _THOUSANDS_PATTERN = r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?"
 _TIME_DIRECTIVES = re.compile(r"%[-]?[HIMSpfgnXcTRzZ]")
 # "10:00:00 +0300" (Rails, Ruby): the blank before an offset, which DuckDB does not read.
 _BLANK_BEFORE_OFFSET = r"\s+([+-]\d\d(:?\d\d)?|Z|z)$"
+# "2025-01-10T10:00Z", "10:00+03:00": ISO 8601 without seconds, which DuckDB's cast does not read
+_MINUTES_BEFORE_OFFSET = r"([T ]\d{1,2}:\d\d)(\s*(Z|z|UTC|[+-]\d\d(:?\d\d)?))$"
 # Blanks a spreadsheet leaves around a value: space, tab, line breaks, no-break spaces, BOM.
 _BLANK_CODES = (32, 9, 10, 11, 12, 13, 160, 8199, 8203, 8239, 12288, 65279)
 _BLANKS = "'" + "".join(map(chr, _BLANK_CODES)) + "'"
 _BLANK_CODE_LIST = ", ".join(map(str, _BLANK_CODES))
+BLANKS_SQL = _BLANKS  # a SQL string of those blanks, for trim(value, BLANKS_SQL)
 _TRUE = ("true", "t", "yes", "y", "1", "да", "истина")
 _FALSE = ("false", "f", "no", "n", "0", "нет", "ложь")
 
@@ -232,9 +235,10 @@ def _timestamp_layers(specs: list[ColumnSpec], formats: list[str], sql: Statemen
     offsets = [f"regexp_matches(v_{name}, '{_OFFSET_PATTERN}') AS has_offset_{name}" for name in names]
     readings = []
     for name in names:
+        no_blank = f"regexp_replace(v_{name}, '{_BLANK_BEFORE_OFFSET}', '\\1')"
         aware = (
-            f"coalesce(try_cast(v_{name} AS TIMESTAMPTZ), "
-            f"try_cast(regexp_replace(v_{name}, '{_BLANK_BEFORE_OFFSET}', '\\1') AS TIMESTAMPTZ))"
+            f"coalesce(try_cast(v_{name} AS TIMESTAMPTZ), try_cast({no_blank} AS TIMESTAMPTZ), "
+            f"try_cast(regexp_replace({no_blank}, '{_MINUTES_BEFORE_OFFSET}', '\\1:00\\2') AS TIMESTAMPTZ))"
         )
         readings.append(f"CASE WHEN has_offset_{name} THEN {aware} END AS aware_raw_{name}")
         naive = _naive_timestamp(f"v_{name}", formats, sql)
