@@ -96,6 +96,7 @@ def _priced_accounts(n: int) -> pd.DataFrame:
     price = 8000 + 2000 * (1.5 * points + 0.04 * hours + 0.8 * enhancements + 0.03 * users)
     return pd.DataFrame(
         {
+            "account_id": [f"P{i:03}" for i in range(n)],
             "implementation_type": types,
             "implementation_hours": hours,
             "custom_enhancements": enhancements,
@@ -124,7 +125,7 @@ def test_calibration_recovers_known_weights() -> None:
 
 
 def test_calibration_folds_do_not_depend_on_the_order_accounts_are_stored_in() -> None:
-    accounts = _priced_accounts(12).assign(account_id=[f"P{i:02}" for i in range(12)])
+    accounts = _priced_accounts(12)
     settings = load_config(None).pricing
     stored, reversed_ = calibrate(accounts, settings), calibrate(accounts.iloc[::-1], settings)
     assert (reversed_.mae_fitted, reversed_.r2_fitted) == (stored.mae_fitted, stored.r2_fitted)

@@ -1,8 +1,9 @@
 -- one row per account × module × span of months with usage_daily rows: the last date with users in that span.
 -- The first days of the months of the as-of dates cut the months into spans (a build has one as-of: every month
 -- before its month is one span; a series, one span per as-of month). The last use before an as-of date is the
--- latest of the spans ending at or before its month and of the dates since (int_usage_daily_module_history, int_usage_daily_module_users),
--- so the health history and the backtest read the year's rows once, not once per as-of (`-- series: shared`).
+-- latest of the spans ending at or before its month and of the dates since (int_usage_daily_module_history, and
+-- int_usage_daily_module_users for W), so a series of adoption_gaps reads the year's rows once, not once per as-of
+-- (`-- series: shared`; the health score reads no last use).
 -- materialized: temp
 -- series: shared
 with

@@ -67,11 +67,9 @@ def calibrate(accounts: pd.DataFrame, settings: PricingSettings) -> Calibration:
     from sklearn.metrics import mean_absolute_error, r2_score
     from sklearn.model_selection import KFold
 
-    priced = accounts[accounts["support_price"].notna()]
-    if "account_id" in priced.columns:
-        # the folds are drawn over the accounts in id order: the same accounts give the same
-        # folds, however the table happens to be stored (an upsert moves an account to its end)
-        priced = priced.sort_values("account_id", ignore_index=True)
+    # the folds are drawn over the accounts in id order: the same accounts give the same folds,
+    # however the table happens to be stored (an upsert moves an account to its end)
+    priced = accounts[accounts["support_price"].notna()].sort_values("account_id", ignore_index=True)
     if len(priced) < MIN_ACCOUNTS:
         raise TooFewPrices(
             f"calibration needs at least {MIN_ACCOUNTS} accounts with a support_price; found {len(priced)}"

@@ -173,7 +173,7 @@ class Run:
         cursor = self.con.cursor()  # the same database, its own temporary objects and variables
         try:
             self._start_private(cursor, as_of, variables)
-            provided = shared.read_in(cursor) if shared else frozenset()
+            provided = shared.read_in(cursor) if shared is not None else frozenset()
             run = Run(cursor, self.config, as_of.astimezone(UTC), self.prepared, private=True,
                       provided=provided)  # fmt: skip
             for name in dag.select(models, [target]):
@@ -260,9 +260,6 @@ class SharedModels:
         if self.catalog is not None:
             self.con.execute(f"DETACH DATABASE IF EXISTS {self.catalog}")
             self.catalog, self.names = None, ()
-
-    def __bool__(self) -> bool:
-        return self.catalog is not None
 
     def __enter__(self) -> SharedModels:
         return self

@@ -253,13 +253,7 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None
     """
     # a date-only due_at is another deadline than the same instant written out (the end of
     # that working day, due_date): rows that differ there are not copies
-    dates_only = [
-        spec.date_only
-        for spec in schemas.columns(mapping.kind)
-        if spec.date_only and spec.name in mapping.present
-    ]
-    compared = [*mapping.present, *dates_only]
-    columns = [_quoted(name) for name in compared]
+    columns = [_quoted(name) for name in _parsed_columns(mapping)]
     keys = [_quoted(name) for name in schemas.key_columns(mapping.kind)] or columns
     if mapping.kind_map.history:  # a ticket's earlier rows are its history, not superseded
         keys = columns
@@ -301,6 +295,16 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None
         FROM duplicate_rows WHERE {PARSED_TABLE}.row_number = duplicate_rows.row_number
         """
     )
+
+
+def _parsed_columns(mapping: Mapping) -> list[str]:
+    """The canonical columns a file's parsed rows carry: those it maps, and beside a column that
+    may hold a date alone the column keeping that date (tickets.due_date beside due_at)."""
+    present = set(mapping.present)
+    dates_only = [
+        spec.date_only for spec in schemas.columns(mapping.kind) if spec.date_only and spec.name in present
+    ]
+    return [*mapping.present, *dates_only]
 
 
 def _quoted(name: str) -> str:
@@ -459,9 +463,7 @@ def _load_account_modules(con: duckdb.DuckDBPyConnection, mapping: Mapping, conf
 
 
 def _load_tickets(con: duckdb.DuckDBPyConnection, mapping: Mapping, config: Config) -> None:
-    columns = [_quoted(name) for name in mapping.present]
-    if "due_at" in mapping.present:
-        columns.append("due_date")
+    columns = [_quoted(name) for name in _parsed_columns(mapping)]
     if mapping.kind_map.history:
         _load_ticket_versions(con, mapping, columns)
         return

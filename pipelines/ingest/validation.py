@@ -35,9 +35,8 @@ _BLANK_BEFORE_OFFSET = r"\s+([+-]\d\d(:?\d\d)?|Z|z)$"
 _MINUTES_BEFORE_OFFSET = r"([T ]\d{1,2}:\d\d)(\s*(Z|z|UTC|[+-]\d\d(:?\d\d)?))$"
 # Blanks a spreadsheet leaves around a value: space, tab, line breaks, no-break spaces, BOM.
 _BLANK_CODES = (32, 9, 10, 11, 12, 13, 160, 8199, 8203, 8239, 12288, 65279)
-_BLANKS = "'" + "".join(map(chr, _BLANK_CODES)) + "'"
+BLANKS_SQL = "'" + "".join(map(chr, _BLANK_CODES)) + "'"
 _BLANK_CODE_LIST = ", ".join(map(str, _BLANK_CODES))
-BLANKS_SQL = _BLANKS  # a SQL string of those blanks, for trim(value, BLANKS_SQL)
 _TRUE = ("true", "t", "yes", "y", "1", "да", "истина")
 _FALSE = ("false", "f", "no", "n", "0", "нет", "ложь")
 
@@ -89,7 +88,7 @@ def _trimmed(column: str, spec: ColumnSpec) -> str:
         return (
             f"CASE WHEN {column} = '' THEN NULL WHEN unicode({column}) IN ({_BLANK_CODE_LIST}) "
             f"OR unicode(right({column}, 1)) IN ({_BLANK_CODE_LIST}) "
-            f"THEN nullif(trim({column}, {_BLANKS}), '') ELSE {column} END"
+            f"THEN nullif(trim({column}, {BLANKS_SQL}), '') ELSE {column} END"
         )
     return (
         f"CASE WHEN {column} LIKE ' %' OR {column} LIKE '% ' THEN nullif(trim({column}), '') "
